@@ -1,0 +1,174 @@
+"""Who may see what: the one place where visibility is decided (ARCHITECTURE.md, "Roles").
+
+Every view reads through these functions. Each returns a queryset scoped to the user, so an
+object outside it is simply not found: a 404 that does not reveal it exists.
+
+- coordinator / admin: everything of their own organisation;
+- professional: the clients they are responsible for, the volunteers matched to those clients
+  (in a live match) and the volunteers they supervise;
+- volunteer: themselves, and the clients of their own active matches;
+- nobody sees another organisation's data.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import models
+from django.db.models import Q
+from django.http import Http404
+
+from reclass_volunteers import audit
+from reclass_volunteers.models import AuditEvent, Notification, Role, User
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from clients.models import Client
+    from matching.models import Match
+    from volunteers.models import Volunteer
+
+M = TypeVar("M", bound=models.Model)
+
+
+def _is_member(user: Any) -> bool:
+    """An active, logged-in user who belongs to an organisation (superusers do not)."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and user.organisation_id is not None
+    )
+
+
+def volunteers_visible_to(user: User) -> models.QuerySet[Volunteer]:
+    from matching.models import Match
+    from volunteers.models import Volunteer
+
+    qs = Volunteer.objects.all()
+    if not _is_member(user):
+        return qs.none()
+    qs = qs.filter(organisation=user.organisation)
+    if user.role in (Role.COORDINATOR, Role.ADMIN):
+        return qs
+    if user.role == Role.PROFESSIONAL:
+        matched = Q(
+            pk__in=Match.objects.filter(
+                client__responsible_professional=user, status__in=Match.LIVE_STATUSES
+            ).values("memberships__volunteer")
+        )
+        return qs.filter(Q(supervisor=user) | matched)
+    if user.role == Role.VOLUNTEER:
+        return qs.filter(user=user)
+    return qs.none()
+
+
+def clients_visible_to(user: User) -> models.QuerySet[Client]:
+    from clients.models import Client
+    from matching.models import Match
+
+    qs = Client.objects.all()
+    if not _is_member(user):
+        return qs.none()
+    qs = qs.filter(organisation=user.organisation)
+    if user.role in (Role.COORDINATOR, Role.ADMIN):
+        return qs
+    if user.role == Role.PROFESSIONAL:
+        return qs.filter(responsible_professional=user)
+    if user.role == Role.VOLUNTEER:
+        return qs.filter(
+            pk__in=Match.objects.filter(
+                status=Match.Status.ACTIVE, memberships__volunteer__user=user
+            ).values("client")
+        )
+    return qs.none()
+
+
+def matches_visible_to(user: User) -> models.QuerySet[Match]:
+    from matching.models import Match
+
+    qs = Match.objects.all()
+    if not _is_member(user):
+        return qs.none()
+    qs = qs.filter(organisation=user.organisation)
+    if user.role in (Role.COORDINATOR, Role.ADMIN):
+        return qs
+    if user.role == Role.PROFESSIONAL:
+        return qs.filter(client__responsible_professional=user)
+    if user.role == Role.VOLUNTEER:
+        return qs.filter(
+            pk__in=Match.objects.filter(
+                status=Match.Status.ACTIVE, memberships__volunteer__user=user
+            ).values("pk")
+        )
+    return qs.none()
+
+
+def users_visible_to(user: User) -> models.QuerySet[User]:
+    """Accounts an organisation's admin manages; everyone else sees only themselves."""
+    qs = User.objects.all()
+    if not _is_member(user):
+        return qs.none()
+    if user.role == Role.ADMIN:
+        return qs.filter(organisation=user.organisation)
+    return qs.filter(pk=user.pk)
+
+
+def professionals_of(user: User) -> models.QuerySet[User]:
+    """Colleagues who can be chosen as responsible or supervising professional."""
+    if not _is_member(user):
+        return User.objects.none()
+    return User.objects.filter(
+        organisation=user.organisation, role=Role.PROFESSIONAL, is_active=True
+    )
+
+
+def notifications_visible_to(user: User) -> models.QuerySet[Notification]:
+    if not (user.is_authenticated and user.is_active):
+        return Notification.objects.none()
+    return Notification.objects.filter(recipient=user, show_in_app=True)
+
+
+def audit_events_visible_to(user: User) -> models.QuerySet[AuditEvent]:
+    if not _is_member(user) or user.role != Role.ADMIN:
+        return AuditEvent.objects.none()
+    return AuditEvent.objects.filter(organisation=user.organisation)
+
+
+def get_or_404(request: HttpRequest, queryset: models.QuerySet[M], **lookup: Any) -> M:
+    """Fetch one object from a scoped queryset; a miss is recorded as a denied request."""
+    try:
+        return queryset.get(**lookup)
+    except (ObjectDoesNotExist, ValueError, TypeError):
+        audit.record(
+            action="access.denied",
+            request=request,
+            object_type=queryset.model._meta.label_lower,
+            object_id=next(iter(lookup.values()), ""),
+            result=AuditEvent.Result.DENIED,
+        )
+        raise Http404 from None
+
+
+def role_required(*roles: str) -> Any:
+    """Allow a view to the given roles only; others get 403 (the page exists for everyone,
+    so refusing it reveals nothing). Objects outside a user's scope are 404 via get_or_404."""
+    from functools import wraps
+
+    from django.core.exceptions import PermissionDenied
+
+    def decorator(view: Any) -> Any:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            user = request.user
+            if not _is_member(user) or user.role not in roles:  # type: ignore[union-attr]
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+STAFF = (Role.COORDINATOR, Role.PROFESSIONAL, Role.ADMIN)

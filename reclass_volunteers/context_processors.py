@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from reclass_volunteers.models import Role
+
+# (label, url name, roles that see it). Visibility of the pages themselves is enforced in the
+# views; this only decides what the menu offers.
+NAVIGATION = [
+    (_("Home"), "home", {Role.COORDINATOR, Role.PROFESSIONAL, Role.VOLUNTEER, Role.ADMIN}),
+    (
+        _("Volunteers"),
+        "volunteers:volunteer_list",
+        {Role.COORDINATOR, Role.PROFESSIONAL, Role.ADMIN},
+    ),
+    (_("Clients"), "clients:client_list", {Role.COORDINATOR, Role.PROFESSIONAL, Role.ADMIN}),
+    (_("Matches"), "matching:match_list", {Role.COORDINATOR, Role.PROFESSIONAL, Role.ADMIN}),
+    (_("Users"), "user_list", {Role.ADMIN}),
+    (_("Audit log"), "audit_list", {Role.ADMIN}),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    role = getattr(user, "role", "")
+    items = [
+        {"label": label, "url": reverse(name), "active": request.path == reverse(name)}
+        for label, name, roles in NAVIGATION
+        if role in roles
+    ]
+    from reclass_volunteers.access import notifications_visible_to
+
+    unread = notifications_visible_to(user).filter(read_at__isnull=True).count()
+    return {"nav_items": items, "unread_count": unread}

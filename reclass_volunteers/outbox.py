@@ -1,0 +1,161 @@
+"""The message outbox: how every feature tells a user something.
+
+`notify()` stores the message in the caller's transaction and dispatches the e-mail on commit.
+The unique key (kind, recipient, subject, occasion) makes a second call a no-op. Delivery claims
+a row with a conditional UPDATE, so two workers, a retry and the sweep never send one message
+twice; if the broker is down the row simply waits for `sweep()`.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+
+from reclass_volunteers.models import Notification
+
+if TYPE_CHECKING:
+    from reclass_volunteers.models import User
+
+logger = logging.getLogger(__name__)
+
+
+class DeliveryError(Exception):
+    """Sending failed; the notification was put back for a later attempt (or marked failed)."""
+
+
+def notify(
+    *,
+    kind: str,
+    recipient: User,
+    title: str,
+    body: str = "",
+    url: str = "",
+    subject: models.Model | None = None,
+    occasion: str = "",
+    email: bool = True,
+    show_in_app: bool = True,
+) -> tuple[Notification, bool]:
+    """Tell `recipient` something once. Returns the notification and whether it is new."""
+    key = {
+        "kind": kind,
+        "recipient": recipient,
+        "subject_type": subject._meta.label_lower if subject is not None else "",
+        "subject_id": str(subject.pk) if subject is not None else "",
+        "occasion": occasion,
+    }
+    existing = Notification.objects.filter(**key).first()
+    if existing is not None:
+        return existing, False
+    wants_email = email and bool(recipient.email)
+    try:
+        # A savepoint, so that losing a race to a concurrent caller leaves the outer
+        # transaction usable.
+        with transaction.atomic():
+            notification = Notification.objects.create(
+                **key,
+                title=title,
+                body=body,
+                url=url,
+                show_in_app=show_in_app,
+                email_status=(
+                    Notification.EmailStatus.PENDING
+                    if wants_email
+                    else Notification.EmailStatus.NONE
+                ),
+            )
+    except IntegrityError:
+        return Notification.objects.get(**key), False
+    if wants_email:
+        transaction.on_commit(lambda: enqueue_delivery(notification.pk))
+    return notification, True
+
+
+def enqueue_delivery(notification_id: int) -> None:
+    """Queue the e-mail. A broker that is down must not fail the request: the sweep catches up."""
+    from reclass_volunteers.tasks import deliver_notification_task
+
+    try:
+        deliver_notification_task.delay(notification_id)
+    except Exception:  # kombu raises several unrelated types for an unreachable broker
+        logger.warning("Broker unavailable; notification %s waits for the sweep.", notification_id)
+
+
+def _backoff(attempt: int) -> timedelta:
+    return timedelta(minutes=min(2**attempt, 240))
+
+
+def deliver(*, notification_id: int) -> bool:
+    """Send one notification's e-mail if it is still due. Returns whether this call sent it."""
+    now = timezone.now()
+    stale_claim = now - settings.OUTBOX_CLAIM_TIMEOUT
+    claimed = Notification.objects.filter(
+        models.Q(email_status=Notification.EmailStatus.PENDING, next_attempt_at__lte=now)
+        | models.Q(email_status=Notification.EmailStatus.SENDING, claimed_at__lt=stale_claim),
+        pk=notification_id,
+    ).update(email_status=Notification.EmailStatus.SENDING, claimed_at=now)
+    if not claimed:
+        return False
+    notification = Notification.objects.select_related("recipient").get(pk=notification_id)
+    body = notification.body
+    if notification.url:
+        body = f"{body}\n\n{notification.url}" if body else notification.url
+    try:
+        send_mail(
+            subject=notification.title,
+            message=body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[notification.recipient.email],
+        )
+    except Exception as exc:
+        attempts = notification.email_attempts + 1
+        failed = attempts >= settings.OUTBOX_MAX_ATTEMPTS
+        Notification.objects.filter(pk=notification_id).update(
+            email_status=(
+                Notification.EmailStatus.FAILED if failed else Notification.EmailStatus.PENDING
+            ),
+            email_attempts=attempts,
+            next_attempt_at=timezone.now() + _backoff(attempts),
+            claimed_at=None,
+            last_error=f"{type(exc).__name__}: {exc}"[:500],
+        )
+        logger.warning("E-mail for notification %s failed (attempt %s).", notification_id, attempts)
+        raise DeliveryError(str(exc)) from exc
+    Notification.objects.filter(pk=notification_id).update(
+        email_status=Notification.EmailStatus.SENT,
+        email_attempts=notification.email_attempts + 1,
+        sent_at=timezone.now(),
+        claimed_at=None,
+        last_error="",
+    )
+    return True
+
+
+def sweep(*, limit: int = 500) -> dict[str, int]:
+    """Send what is due and was not sent: queued while the broker was down, or retried later."""
+    ids = list(
+        Notification.objects.due_for_email()
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    sent = failed = 0
+    for notification_id in ids:
+        try:
+            if deliver(notification_id=notification_id):
+                sent += 1
+        except DeliveryError:
+            failed += 1
+    return {"due": len(ids), "sent": sent, "failed": failed}
+
+
+def mark_read(*, user: User, notification_ids: list[int] | None = None) -> int:
+    """Mark the user's notifications read (all unread ones when no ids are given)."""
+    qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if notification_ids is not None:
+        qs = qs.filter(pk__in=notification_ids)
+    return qs.update(read_at=timezone.now())

@@ -1,0 +1,1 @@
+"""Supervision notes, contact reports, relapse signals and intervision arrive with issue 5."""
