@@ -10,7 +10,8 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
-from django.utils.cache import add_never_cache_headers
+from django.utils import translation
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.translation import gettext as _
 
 from reclass_volunteers import audit
@@ -21,6 +22,28 @@ SESSION_STARTED_KEY = "reclass_session_started"
 
 def mark_session_start(request: HttpRequest) -> None:
     request.session[SESSION_STARTED_KEY] = int(time.time())
+
+
+class LanguageMiddleware:
+    """Dutch unless the user picked another language with the switch (a cookie).
+
+    Unlike Django's LocaleMiddleware this ignores the browser's Accept-Language: the
+    organisations work in Dutch, and a colleague's English browser should not change that.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        code = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        if code not in dict(settings.LANGUAGES):
+            code = settings.LANGUAGE_CODE
+        translation.activate(code)
+        request.LANGUAGE_CODE = code
+        response = self.get_response(request)
+        patch_vary_headers(response, ("Cookie",))
+        response.headers.setdefault("Content-Language", code)
+        return response
 
 
 class AbsoluteSessionTimeoutMiddleware:
