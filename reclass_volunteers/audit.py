@@ -10,18 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
+from reclass_volunteers.client_ip import client_ip
 from reclass_volunteers.models import AuditEvent
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
     from reclass_volunteers.models import Organisation, User
-
-
-def client_address(request: HttpRequest | None) -> str | None:
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def record(
@@ -54,6 +49,6 @@ def record(
         object_id=str(object_id)[:64],
         result=result,
         organisation=organisation,
-        remote_addr=client_address(request),
+        remote_addr=client_ip(request) if request is not None else None,
         path=(request.path[:300] if request is not None else ""),
     )

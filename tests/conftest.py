@@ -6,6 +6,7 @@ own object and a foreign one."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -125,8 +126,8 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
 
     if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         return
-    selected = [item for item in items if "postgres" not in item.keywords]
-    deselected = [item for item in items if "postgres" in item.keywords]
+    selected = [item for item in items if item.get_closest_marker("postgres") is None]
+    deselected = [item for item in items if item.get_closest_marker("postgres") is not None]
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = selected
@@ -139,4 +140,4 @@ def pytest_configure(config: Any) -> None:
     from django.conf import settings
 
     # WhiteNoise warns when its root is missing; the tests serve no collected files.
-    settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
