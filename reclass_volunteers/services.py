@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -34,11 +35,24 @@ def invitation_create(
     if role not in Role.values:
         raise ValidationError({"role": _("Choose a valid role.")})
     email = User.objects.normalize_email(email).lower()
-    if User.objects.filter(email__iexact=email).exists():
-        raise ValidationError({"email": _("There is already an account with this e-mail address.")})
-    user = User(
-        email=email, full_name=full_name, organisation=by.organisation, role=role, is_active=False
-    )
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        user = User(email=email, organisation=by.organisation)
+    else:
+        # An account whose invitation expired or was withdrawn before it was ever used may be
+        # invited again (the "no longer works" page tells its owner to ask for that); any other
+        # existing account, or one of another organisation, may not.
+        stale = Invitation.objects.filter(
+            user=user, organisation=by.organisation, accepted_at__isnull=True
+        ).first()
+        if stale is None or stale.is_open or user.has_usable_password():
+            raise ValidationError(
+                {"email": _("There is already an account with this e-mail address.")}
+            )
+        stale.delete()
+    user.full_name = full_name
+    user.role = role
+    user.is_active = False
     user.set_unusable_password()
     user.full_clean()
     user.save()
@@ -129,3 +143,27 @@ def user_set_active(*, user: User, active: bool, by: User) -> User:
         user.end_all_sessions()
     audit.record(action="user.activate" if active else "user.deactivate", user=by, obj=user)
     return user
+
+
+LOGIN_RECORD_RETENTION = timedelta(days=90)
+
+
+def housekeeping_run() -> dict[str, int]:
+    """Remove what only piles up: expired sessions, lock-out counters past their cool-off and
+    the lock-out library's own log-in records (our audit log keeps the lasting record)."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django.contrib.sessions.models import Session
+
+    now = timezone.now()
+    return {
+        "sessions": Session.objects.filter(expire_date__lt=now).delete()[0],
+        "lockout_counters": AccessAttempt.objects.filter(
+            attempt_time__lt=now - settings.AXES_COOLOFF_TIME
+        ).delete()[0],
+        "login_records": AccessLog.objects.filter(
+            attempt_time__lt=now - LOGIN_RECORD_RETENTION
+        ).delete()[0]
+        + AccessFailureLog.objects.filter(attempt_time__lt=now - LOGIN_RECORD_RETENTION).delete()[
+            0
+        ],
+    }
