@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import Task, shared_task
 
-from reclass_volunteers import outbox
+from reclass_volunteers import outbox, services
 
 
 @shared_task(bind=True, max_retries=5, acks_late=True)
@@ -20,3 +20,8 @@ def deliver_notification_task(self: Task, notification_id: int) -> bool:
 @shared_task(acks_late=True)
 def outbox_sweep_task() -> dict[str, int]:
     return outbox.sweep()
+
+
+@shared_task(acks_late=True)
+def housekeeping_task() -> dict[str, int]:
+    return services.housekeeping_run()
