@@ -24,11 +24,12 @@ ORGANISATIONS = [
     ("Humanitas Maatjes", Organisation.Kind.PARTNER, "humanitas"),
 ]
 
-ROLE_NAMES: dict[str, str] = {
-    Role.COORDINATOR: "Coördinator",
-    Role.PROFESSIONAL: "Reclasseringswerker",
-    Role.VOLUNTEER: "Vrijwilliger",
-    Role.ADMIN: "Beheerder",
+# Realistic names per organisation (in ORGANISATIONS order), so pages read as they will in use.
+DEMO_NAMES: dict[str, tuple[str, str, str]] = {
+    Role.COORDINATOR: ("Cora de Wit", "Carmen Hendriks", "Chris Vos"),
+    Role.PROFESSIONAL: ("Pieter Bos", "Priya Ramdin", "Paul Kok"),
+    Role.VOLUNTEER: ("Anna de Vries", "Vincent Dekker", "Vera Meijer"),
+    Role.ADMIN: ("Bart Brouwer", "Bianca Post", "Ben Willems"),
 }
 
 VOLUNTEERS = [
@@ -64,13 +65,13 @@ class Command(BaseCommand):
     @transaction.atomic
     def _seed(self) -> None:
         users: dict[tuple[str, str], User] = {}
-        for name, kind, slug in ORGANISATIONS:
+        for index, (name, kind, slug) in enumerate(ORGANISATIONS):
             organisation = Organisation.objects.create(name=name, kind=kind)
-            for role, label in ROLE_NAMES.items():
+            for role, names in DEMO_NAMES.items():
                 users[(slug, role)] = User.objects.create_user(
                     email=f"{role}@{slug}.demo",
                     password=DEMO_PASSWORD,
-                    full_name=f"{label} {name.split()[0]}",
+                    full_name=names[index],
                     organisation=organisation,
                     role=role,
                     phone="06-12345678" if role == Role.PROFESSIONAL else "",
@@ -132,5 +133,5 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo log-ins (password for all: {DEMO_PASSWORD}):"))
         for name, _kind, slug in ORGANISATIONS:
             self.stdout.write(f"  {name}:")
-            for role in ROLE_NAMES:
+            for role in DEMO_NAMES:
                 self.stdout.write(f"    {role:<13} {role}@{slug}.demo")
