@@ -44,7 +44,7 @@ format: install-dev
 
 ## Re-extract the strings and compile the Dutch catalogue (needs GNU gettext).
 messages: install-dev
-	$(PY) manage.py makemessages --locale nl --ignore '.venv/*' --ignore 'var/*' --no-obsolete
+	$(PY) manage.py makemessages --locale nl --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --no-obsolete
 	$(PY) manage.py compilemessages --locale nl --ignore '.venv/*'
 
 clean:
