@@ -137,6 +137,9 @@ def user_set_active(*, user: User, active: bool, by: User) -> User:
         raise ValidationError(_("You cannot deactivate your own account."))
     if user.is_active == active:
         return user
+    if active and not user.has_usable_password():
+        # Only the invitation link activates an invited account: it sets the password.
+        raise ValidationError(_("This person has not accepted the invitation yet."))
     user.is_active = active
     user.save(update_fields=["is_active"])
     if not active:

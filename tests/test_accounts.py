@@ -426,6 +426,23 @@ def test_admin_cannot_deactivate_themselves(world: World) -> None:
     assert world.admin.is_active
 
 
+def test_an_invited_account_is_not_activated_without_its_invitation(world: World) -> None:
+    invitee = UserFactory(
+        organisation=world.org_a, role=Role.VOLUNTEER, is_active=False, password=None
+    )
+    invitee.set_unusable_password()
+    invitee.save()
+
+    response = client_for(world.admin).post(
+        reverse("user_set_active", args=[invitee.pk]), {"active": "1"}, follow=True
+    )
+
+    assert response.redirect_chain == [(reverse("user_list"), 302)]
+    assert [level for level, _ in _messages(response)] == [message_levels.ERROR]
+    invitee.refresh_from_db()
+    assert not invitee.is_active
+
+
 def test_admin_cannot_deactivate_a_user_of_another_organisation(world: World) -> None:
     response = client_for(world.admin).post(
         reverse("user_set_active", args=[world.outsider.pk]), {"active": "0"}
