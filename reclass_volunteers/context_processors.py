@@ -20,6 +20,7 @@ NAVIGATION = [
     (_("Clients"), "clients:client_list", {Role.COORDINATOR, Role.PROFESSIONAL, Role.ADMIN}),
     (_("Matches"), "matching:match_list", {Role.COORDINATOR, Role.PROFESSIONAL, Role.ADMIN}),
     (_("Users"), "user_list", {Role.ADMIN}),
+    (_("Organisation"), "organisation_settings", {Role.ADMIN}),
     (_("Audit log"), "audit_list", {Role.ADMIN}),
 ]
 

@@ -10,12 +10,15 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from reclass_volunteers import audit
-from reclass_volunteers.models import AuditEvent
+from reclass_volunteers.models import AuditEvent, User
 
 SESSION_STARTED_KEY = "reclass_session_started"
 
@@ -88,3 +91,38 @@ class AuditDeniedMiddleware:
         if response.status_code == 403:
             audit.record(action="request.denied", request=request, result=AuditEvent.Result.DENIED)
         return response
+
+
+class TwoFactorMiddleware:
+    """Staff who must use two-factor log-in reach no page until this session is verified with a
+    code; without an app yet they are sent to set one up first."""
+
+    EXEMPT = frozenset({"two_factor_setup", "two_factor_verify", "logout", "set_language"})
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Callable[..., HttpResponse], *args: object
+    ) -> HttpResponse | None:
+        from reclass_volunteers import two_factor
+
+        user = request.user
+        if not isinstance(user, User) or two_factor.session_verified(user):
+            return None
+        match = request.resolver_match
+        if match is not None and match.view_name in self.EXEMPT:
+            return None
+        if getattr(view_func, "login_required", True) is False:
+            return None  # public pages (security.txt, health, invitation) stay reachable
+        if not two_factor.required_for(user):
+            return None
+        target = (
+            "two_factor_verify"
+            if two_factor.confirmed_device(user) is not None
+            else "two_factor_setup"
+        )
+        return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")

@@ -24,6 +24,14 @@ class Organisation(models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     description = models.TextField(_("description"), blank=True)
+    require_two_factor = models.BooleanField(
+        _("two-factor log-in for staff"),
+        default=False,
+        help_text=_(
+            "Coordinators, professionals and administrators confirm every log-in with a code "
+            "from an authenticator app. Always on in production."
+        ),
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:

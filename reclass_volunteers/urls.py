@@ -45,6 +45,8 @@ auth_patterns = [
         name="password_reset_complete",
     ),
     path("uitnodiging/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("inloggen/tweestaps/", views.two_factor_verify, name="two_factor_verify"),
+    path("inloggen/tweestaps/instellen/", views.two_factor_setup, name="two_factor_setup"),
 ]
 
 urlpatterns = [
@@ -61,6 +63,12 @@ urlpatterns = [
         views.invitation_revoke,
         name="invitation_revoke",
     ),
+    path(
+        "beheer/gebruikers/<int:pk>/tweestaps-herstellen/",
+        views.user_two_factor_reset,
+        name="user_two_factor_reset",
+    ),
+    path("beheer/organisatie/", views.organisation_settings, name="organisation_settings"),
     path("beheer/auditlog/", views.audit_list, name="audit_list"),
     path("taal/", login_not_required(set_language), name="set_language"),
     path(".well-known/security.txt", views.security_txt, name="security_txt"),

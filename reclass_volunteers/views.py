@@ -10,12 +10,20 @@ from django.db import connection
 from django.db.models import Count, F, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from reclass_volunteers import access, outbox, services
-from reclass_volunteers.forms import InvitationForm, SetPasswordForm, add_service_errors
+from reclass_volunteers import access, audit, outbox, services, two_factor
+from reclass_volunteers.forms import (
+    InvitationForm,
+    OrganisationSettingsForm,
+    SetPasswordForm,
+    TokenForm,
+    add_service_errors,
+)
 from reclass_volunteers.models import Invitation, Role, User
 
 PAGE_SIZE = 25
@@ -112,6 +120,69 @@ def notifications_read_all(request: HttpRequest) -> HttpResponse:
     return redirect("notification_list")
 
 
+# --- Two-factor log-in ----------------------------------------------------------------------
+
+
+def _next_url(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return str(settings.LOGIN_REDIRECT_URL)
+
+
+def two_factor_setup(request: HttpRequest) -> HttpResponse:
+    """Link an authenticator app: scan the QR code (or type the key), confirm with a code."""
+    user = request.user
+    assert isinstance(user, User)
+    if two_factor.confirmed_device(user) is not None and not two_factor.session_verified(user):
+        # Replacing an app requires the current one (or an administrator's reset).
+        return redirect(f"{reverse('two_factor_verify')}?next={reverse('two_factor_setup')}")
+    device = two_factor.device_for_setup(user)
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            two_factor.two_factor_confirm(
+                request=request, device=device, token=form.cleaned_data["token"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Two-factor log-in is set up."))
+            return redirect(_next_url(request))
+    return render(
+        request,
+        "registration/two_factor_setup.html",
+        {
+            "form": form,
+            "qr": two_factor.qr_data_uri(device),
+            "secret": two_factor.secret_for_manual_entry(device),
+            "next": _next_url(request),
+        },
+    )
+
+
+def two_factor_verify(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)
+    if two_factor.confirmed_device(user) is None:
+        return redirect(f"{reverse('two_factor_setup')}?next={_next_url(request)}")
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            two_factor.two_factor_verify(
+                request=request, user=user, token=form.cleaned_data["token"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return redirect(_next_url(request))
+    return render(
+        request, "registration/two_factor_verify.html", {"form": form, "next": _next_url(request)}
+    )
+
+
 # --- Organisation administration ------------------------------------------------------------
 
 
@@ -191,6 +262,39 @@ def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("The invitation has been withdrawn."))
     return redirect("user_list")
+
+
+@require_POST
+@access.role_required(Role.ADMIN)
+def user_two_factor_reset(request: HttpRequest, pk: int) -> HttpResponse:
+    admin = request.user
+    assert isinstance(admin, User)
+    target = access.get_or_404(request, access.users_visible_to(admin), pk=pk)
+    two_factor.two_factor_reset(user=target, by=admin)
+    messages.success(
+        request,
+        _("%(name)s sets up a new authenticator app at the next log-in.")
+        % {"name": target.full_name},
+    )
+    return redirect("user_list")
+
+
+@access.role_required(Role.ADMIN)
+def organisation_settings(request: HttpRequest) -> HttpResponse:
+    admin = request.user
+    assert isinstance(admin, User)
+    organisation = admin.organisation
+    form = OrganisationSettingsForm(request.POST or None, instance=organisation)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        audit.record(action="organisation.settings", request=request, obj=organisation)
+        messages.success(request, _("The settings have been saved."))
+        return redirect("organisation_settings")
+    return render(
+        request,
+        "reclass_volunteers/organisation_settings.html",
+        {"form": form, "enforced": settings.TWO_FACTOR_REQUIRED},
+    )
 
 
 @access.role_required(Role.ADMIN)

@@ -80,6 +80,16 @@ MATRIX: dict[str, Row] = {
         foreign=lambda w: {"pk": "foreign-invitation"},
     ),
     "audit_list": Row("get", ADMIN_ONLY),
+    "organisation_settings": Row("get", ADMIN_ONLY),
+    "user_two_factor_reset": Row(
+        "post",
+        {C: 403, P: 403, V: 403, A: 302, O: 403},
+        own=lambda w: {"pk": w.coordinator.pk},
+        foreign=lambda w: {"pk": w.outsider.pk},
+    ),
+    # Anyone may link an authenticator app; verifying without one sends you to set it up.
+    "two_factor_setup": Row("get", everyone(200)),
+    "two_factor_verify": Row("get", everyone(302)),
     "volunteers:volunteer_list": Row("get", STAFF_ONLY),
     "volunteers:volunteer_detail": Row(
         "get",
