@@ -9,8 +9,8 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models import Case, Q, Value, When
+from django.db.models.functions import Cast, Concat, Lower
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
@@ -285,7 +285,8 @@ class Notification(models.Model):
     """The message outbox: one row per thing a user is told, in-app and by e-mail.
 
     The unique key (kind, recipient, subject, occasion) makes asking twice a no-op, so a sweep or
-    a retried request never tells anyone the same thing twice.
+    a retried request never tells anyone the same thing twice. The recipient is a user or, for
+    people without an account, an e-mail address; recipient_key holds whichever it is.
     """
 
     class EmailStatus(models.TextChoices):
@@ -296,11 +297,33 @@ class Notification(models.Model):
         NONE = "none", _("no e-mail")
 
     kind = models.CharField(_("kind"), max_length=60)
+    # A user (in-app and e-mail), or only an e-mail address for people without an account,
+    # such as someone who just applied as a volunteer.
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("recipient"),
         on_delete=models.CASCADE,
         related_name="notifications",
+        null=True,
+        blank=True,
+    )
+    email = models.EmailField(_("e-mail address"), blank=True)
+    # Whichever the recipient is, derived by the database so it can never drift.
+    recipient_key = models.GeneratedField(
+        expression=Case(
+            When(
+                recipient__isnull=False,
+                then=Concat(
+                    Value("user:"),
+                    Cast("recipient_id", models.CharField()),
+                    output_field=models.CharField(),
+                ),
+            ),
+            default=Concat(Value("email:"), Lower("email"), output_field=models.CharField()),
+            output_field=models.CharField(),
+        ),
+        output_field=models.CharField(max_length=300),
+        db_persist=True,
     )
     subject_type = models.CharField(max_length=100, blank=True)
     subject_id = models.CharField(max_length=64, blank=True)
@@ -329,8 +352,12 @@ class Notification(models.Model):
         verbose_name_plural = _("notifications")
         constraints = [
             models.UniqueConstraint(
-                fields=["kind", "recipient", "subject_type", "subject_id", "occasion"],
+                fields=["kind", "recipient_key", "subject_type", "subject_id", "occasion"],
                 name="notification_unique_key",
+            ),
+            models.CheckConstraint(
+                condition=Q(recipient__isnull=False) | ~Q(email=""),
+                name="notification_has_recipient_or_email",
             ),
             models.CheckConstraint(
                 condition=Q(email_status__in=["pending", "sending", "sent", "failed", "none"]),

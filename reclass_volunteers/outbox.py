@@ -30,11 +30,18 @@ class DeliveryError(Exception):
     """Sending failed; the notification was put back for a later attempt (or marked failed)."""
 
 
+def recipient_key(*, recipient: User | None, email: str) -> str:
+    if recipient is not None:
+        return f"user:{recipient.pk}"
+    return f"email:{email.strip().lower()}"
+
+
 def notify(
     *,
     kind: str,
-    recipient: User,
     title: str,
+    recipient: User | None = None,
+    to_email: str = "",
     body: str = "",
     url: str = "",
     subject: models.Model | None = None,
@@ -42,10 +49,13 @@ def notify(
     email: bool = True,
     show_in_app: bool = True,
 ) -> tuple[Notification, bool]:
-    """Tell `recipient` something once. Returns the notification and whether it is new."""
+    """Tell `recipient` (a user) or `to_email` (someone without an account) something once.
+    Returns the notification and whether it is new."""
+    if (recipient is None) == (not to_email):
+        raise ValueError("notify() needs exactly one of recipient and to_email.")
     key = {
         "kind": kind,
-        "recipient": recipient,
+        "recipient_key": recipient_key(recipient=recipient, email=to_email),
         "subject_type": subject._meta.label_lower if subject is not None else "",
         "subject_id": str(subject.pk) if subject is not None else "",
         "occasion": occasion,
@@ -53,17 +63,20 @@ def notify(
     existing = Notification.objects.filter(**key).first()
     if existing is not None:
         return existing, False
-    wants_email = email and bool(recipient.email)
+    address = recipient.email if recipient is not None else to_email.strip()
+    wants_email = email and bool(address)
     try:
         # A savepoint, so that losing a race to a concurrent caller leaves the outer
         # transaction usable.
         with transaction.atomic():
             notification = Notification.objects.create(
-                **key,
+                **{k: v for k, v in key.items() if k != "recipient_key"},
+                recipient=recipient,
+                email=address,
                 title=title,
                 body=body,
                 url=url,
-                show_in_app=show_in_app,
+                show_in_app=show_in_app and recipient is not None,
                 email_status=(
                     Notification.EmailStatus.PENDING
                     if wants_email
@@ -115,7 +128,9 @@ def deliver(*, notification_id: int) -> bool:
             subject=notification.title,
             message=body,
             from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[notification.recipient.email],
+            recipient_list=[
+                notification.recipient.email if notification.recipient else notification.email
+            ],
         )
     except Exception as exc:
         attempts = notification.email_attempts + 1

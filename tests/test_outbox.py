@@ -619,3 +619,34 @@ def test_notification_list_query_count_does_not_grow(
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = http.get(reverse("notification_list"))
     assert len(response.context["page"].object_list) == 25
+
+
+def test_notify_by_address_for_people_without_an_account(
+    db: None, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        first, created = outbox.notify(
+            kind="application.received", to_email="Nina@Example.org", title="t"
+        )
+        again, created_again = outbox.notify(
+            kind="application.received", to_email="nina@example.org", title="t"
+        )
+
+    assert created and not created_again
+    assert again.pk == first.pk
+    assert first.recipient is None
+    assert not first.show_in_app  # nobody to show it to
+    assert [m.to for m in mail.outbox] == [["Nina@Example.org"]]
+    assert Notification.objects.get(pk=first.pk).recipient_key == "email:nina@example.org"
+
+
+def test_notify_needs_exactly_one_kind_of_recipient(world: World) -> None:
+    with pytest.raises(ValueError, match="exactly one"):
+        outbox.notify(kind="x", title="t")
+    with pytest.raises(ValueError, match="exactly one"):
+        outbox.notify(kind="x", title="t", recipient=world.coordinator, to_email="a@example.org")
+    # And the database refuses a row with neither.
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Notification.objects.create(kind="x", title="t")
