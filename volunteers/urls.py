@@ -1,12 +1,14 @@
 from __future__ import annotations
 
-from django.urls import path
-
-from volunteers import views
+from volunteers.views import application, competencies, groups, pipeline, profiles, training
 
 app_name = "volunteers"
 
 urlpatterns = [
-    path("", views.volunteer_list, name="volunteer_list"),
-    path("<int:pk>/", views.volunteer_detail, name="volunteer_detail"),
+    *profiles.urlpatterns,
+    *application.urlpatterns,
+    *pipeline.urlpatterns,
+    *training.urlpatterns,
+    *competencies.urlpatterns,
+    *groups.urlpatterns,
 ]

@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import path
 
 from reclass_volunteers import access
 from reclass_volunteers.models import Role, User
@@ -52,3 +53,9 @@ def volunteer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "is_self": user.role == Role.VOLUNTEER,
         },
     )
+
+
+urlpatterns = [
+    path("", volunteer_list, name="volunteer_list"),
+    path("<int:pk>/", volunteer_detail, name="volunteer_detail"),
+]
