@@ -9,6 +9,7 @@ from django.urls import path
 from reclass_volunteers import access
 from reclass_volunteers.models import Role, User
 from volunteers.models import Volunteer
+from volunteers.views import competencies, pipeline, training
 
 PAGE_SIZE = 25
 
@@ -44,15 +45,14 @@ def volunteer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request, access.volunteers_visible_to(user).select_related("supervisor"), pk=pk
     )
     matches = access.matches_visible_to(user).filter(memberships__volunteer=volunteer)
-    return render(
-        request,
-        "volunteers/volunteer_detail.html",
-        {
-            "volunteer": volunteer,
-            "matches": matches.select_related("client"),
-            "is_self": user.role == Role.VOLUNTEER,
-        },
-    )
+    context = {
+        "volunteer": volunteer,
+        "matches": matches.select_related("client"),
+        "is_self": user.role == Role.VOLUNTEER,
+    }
+    for area in (pipeline, training, competencies):
+        context.update(area.panel_context(volunteer=volunteer, user=user))
+    return render(request, "volunteers/volunteer_detail.html", context)
 
 
 urlpatterns = [
