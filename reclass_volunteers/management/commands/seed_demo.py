@@ -9,12 +9,25 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from clients.models import Client
 from matching.models import Match, MatchVolunteer
 from reclass_volunteers import outbox
 from reclass_volunteers.models import Organisation, Role, User
-from volunteers.models import Volunteer
+from volunteers.choices import CourseKind, VolunteerRole
+from volunteers.models import (
+    Certificate,
+    Competency,
+    Course,
+    Enrolment,
+    RoleCompetency,
+    RoleProfile,
+    StatusChange,
+    TrainingSession,
+    Volunteer,
+    VolunteerPolicy,
+)
 
 DEMO_PASSWORD = "demo-wachtwoord-2026"  # noqa: S105 - printed on purpose, debug only
 
@@ -39,6 +52,13 @@ VOLUNTEERS = [
     ("Dirk", "Visser", "7607 GH", Volunteer.Status.SCREENING),
     ("Eva", "Smit", "7551 JK", Volunteer.Status.APPLIED),
     ("Farid", "El Amrani", "7513 LM", Volunteer.Status.PAUSED),
+]
+
+COMPETENCIES = [
+    ("Luisteren", "Echt horen wat de cliënt zegt, zonder te oordelen."),
+    ("Grenzen stellen", "Weten wat wel en niet bij de rol hoort, en dat zeggen."),
+    ("Betrouwbaarheid", "Afspraken nakomen; de cliënt en de organisatie kunnen op je rekenen."),
+    ("Signaleren en melden", "Zien wanneer het slechter gaat, en dat op tijd doorgeven."),
 ]
 
 CLIENTS = [
@@ -112,6 +132,7 @@ class Command(BaseCommand):
             started_on=date.today() - timedelta(days=90),
         )
         MatchVolunteer.objects.create(match=match, volunteer=volunteers[0], is_lead=True)
+        self._seed_lifecycle(oost, volunteers, users[("oost", Role.COORDINATOR)])
         outbox.notify(
             kind="demo.welcome",
             recipient=users[("oost", Role.COORDINATOR)],
@@ -128,6 +149,115 @@ class Command(BaseCommand):
                 title="Welkom bij de demo",
                 body="Hier verschijnen meldingen van vrijwilligers.",
             )
+
+    def _seed_lifecycle(
+        self, organisation: Organisation, volunteers: list[Volunteer], coordinator: User
+    ) -> None:
+        """Competencies, role profiles, trainings and a stage history, so every lifecycle page
+        has something to show and an applicant can be taken through every stage."""
+        now = timezone.now()
+        today = timezone.localdate()
+        VolunteerPolicy.for_organisation(organisation)
+        competencies = [
+            Competency.objects.create(organisation=organisation, name=name, description=text)
+            for name, text in COMPETENCIES
+        ]
+        basic = Course.objects.create(
+            organisation=organisation,
+            name="Basistraining vrijwilliger",
+            kind=CourseKind.BASIC,
+            description="Rol, grenzen, signaleren en melden.",
+        )
+        circle = Course.objects.create(
+            organisation=organisation,
+            name="Cirkeltraining (COSA)",
+            kind=CourseKind.SPECIALISED,
+            validity_months=36,
+        )
+        expert = Course.objects.create(
+            organisation=organisation,
+            name="Training ervaringsdeskundigheid",
+            kind=CourseKind.SPECIALISED,
+        )
+        for role, courses in (
+            (VolunteerRole.BUDDY, [basic]),
+            (VolunteerRole.CIRCLE_MEMBER, [basic, circle]),
+            (VolunteerRole.EXPERIENCE_EXPERT, [basic, expert]),
+            (VolunteerRole.PRACTICAL_HELP, []),
+        ):
+            profile = RoleProfile.objects.create(organisation=organisation, role=role)
+            profile.required_courses.set(courses)
+            for competency in competencies[:2]:
+                RoleCompetency.objects.create(
+                    profile=profile, competency=competency, minimum_level=3
+                )
+        past = TrainingSession.objects.create(
+            course=basic,
+            starts_at=now - timedelta(days=120),
+            location="Kantoor Enschede",
+            capacity=12,
+        )
+        TrainingSession.objects.create(
+            course=basic,
+            starts_at=now + timedelta(days=21),
+            location="Kantoor Enschede",
+            capacity=12,
+        )
+        TrainingSession.objects.create(
+            course=circle,
+            starts_at=now + timedelta(days=35),
+            location="Kantoor Hengelo",
+            capacity=8,
+        )
+        # Days each volunteer has been in their current stage, for the pipeline overview.
+        for volunteer, days in zip(volunteers, (400, 200, 30, 12, 3, 45), strict=True):
+            volunteer.status_changed_at = now - timedelta(days=days)
+            volunteer.date_of_birth = date(1960 + days % 40, 5, 17)
+            volunteer.availability = ["tue_afternoon", "thu_evening", "sat_morning"]
+            volunteer.activity_preferences = ["practical", "social"]
+            volunteer.languages = ["Nederlands"]
+            volunteer.roles_of_interest = ["buddy"]
+            volunteer.save()
+            StatusChange.objects.create(
+                volunteer=volunteer,
+                from_status="",
+                to_status=Volunteer.Status.APPLIED,
+                at=volunteer.status_changed_at - timedelta(days=60),
+            )
+            if volunteer.status != Volunteer.Status.APPLIED:
+                StatusChange.objects.create(
+                    volunteer=volunteer,
+                    from_status=Volunteer.Status.APPLIED,
+                    to_status=volunteer.status,
+                    at=volunteer.status_changed_at,
+                    by=coordinator,
+                    reason="Demo",
+                )
+            if volunteer.status in (
+                Volunteer.Status.ACTIVE,
+                Volunteer.Status.PAUSED,
+                Volunteer.Status.TRAINING,
+            ):
+                volunteer.role = VolunteerRole.BUDDY
+                volunteer.references_checked_on = today - timedelta(days=days + 20)
+                volunteer.references_checked_by = coordinator
+                volunteer.save()
+                Certificate.objects.create(
+                    volunteer=volunteer,
+                    requested_on=today - timedelta(days=days + 40),
+                    issued_on=today - timedelta(days=days + 30),
+                    screening_areas="08",
+                    function_aspects="84, 85",
+                    checked_by=coordinator,
+                    checked_at=now,
+                )
+            if volunteer.status in (Volunteer.Status.ACTIVE, Volunteer.Status.PAUSED):
+                Enrolment.objects.create(
+                    session=past,
+                    volunteer=volunteer,
+                    status=Enrolment.Status.COMPLETED,
+                    completed_on=(now - timedelta(days=120)).date(),
+                )
 
     def _print_logins(self) -> None:
         self.stdout.write(self.style.SUCCESS(f"Demo log-ins (password for all: {DEMO_PASSWORD}):"))
