@@ -102,6 +102,9 @@ PUBLIC = {
     "security_txt",
     "health",
     "admin:login",
+    "volunteers:apply",
+    "volunteers:apply_thanks",
+    "volunteers:privacy_statement",
 }
 
 
