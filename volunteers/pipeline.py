@@ -4,14 +4,18 @@
     rejected (with a reason) from any stage before active; farewell from any stage that is not
     already an end (someone who never started leaves with the reason "did not start").
 
-Reads only: the writes are the services in volunteers/services.py, which consult ALLOWED.
+Reads only: the writes are the services in volunteers/services/pipeline.py, which consult
+ALLOWED.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from statistics import median
 
+from django.db.models import Count, Max, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from volunteers.models import (
@@ -54,7 +58,7 @@ class CourseState:
     @property
     def is_valid(self) -> bool:
         return self.completed_on is not None and (
-            self.expires_on is None or self.expires_on > date.today()
+            self.expires_on is None or self.expires_on > timezone.localdate()
         )
 
 
@@ -69,15 +73,23 @@ def current_certificate(
 
 
 def course_states(volunteer: Volunteer, courses: list[Course]) -> list[CourseState]:
-    """For each course: when the volunteer last completed it and until when that counts."""
+    """For each course: when the volunteer last completed it and until when that counts.
+    One query, however many enrolments there are (reading `enrolment.session` per enrolment
+    was a query each)."""
     from volunteers.models.screening import _add_months
 
-    latest: dict[int, date] = {}
-    for enrolment in volunteer.enrolments.all():
-        if enrolment.status == Enrolment.Status.COMPLETED and enrolment.completed_on:
-            course_id = enrolment.session.course_id
-            if course_id not in latest or enrolment.completed_on > latest[course_id]:
-                latest[course_id] = enrolment.completed_on
+    latest: dict[int, date] = dict(
+        Enrolment.objects.filter(
+            volunteer=volunteer,
+            status=Enrolment.Status.COMPLETED,
+            completed_on__isnull=False,
+            session__course__in=[course.pk for course in courses],
+        )
+        .order_by()
+        .values("session__course")
+        .annotate(latest=Max("completed_on"))
+        .values_list("session__course", "latest")
+    )
     states = []
     for course in courses:
         done = latest.get(course.pk)
@@ -130,14 +142,14 @@ def _training_blockers(volunteer: Volunteer) -> list[str]:
 
 def screening_blockers(volunteer: Volunteer, today: date | None = None) -> list[str]:
     """What is missing before screening is complete and training may start."""
-    today = today or date.today()
+    today = today or timezone.localdate()
     return _certificate_blockers(volunteer, today, at_start=True) + _reference_blockers(volunteer)
 
 
 def activation_blockers(volunteer: Volunteer, today: date | None = None) -> list[str]:
     """What is missing before this volunteer may start (from training), in plain language.
     Empty means nothing is missing."""
-    today = today or date.today()
+    today = today or timezone.localdate()
     role = [] if volunteer.role else [_("No role has been chosen.")]
     return role + screening_blockers(volunteer, today) + _training_blockers(volunteer)
 
@@ -145,5 +157,48 @@ def activation_blockers(volunteer: Volunteer, today: date | None = None) -> list
 def resume_blockers(volunteer: Volunteer, today: date | None = None) -> list[str]:
     """What is missing before a paused volunteer may return: a certificate that is still
     current (it need not be fresh, as at the start) and trainings that have not expired."""
-    today = today or date.today()
+    today = today or timezone.localdate()
     return _certificate_blockers(volunteer, today, at_start=False) + _training_blockers(volunteer)
+
+
+@dataclass(frozen=True)
+class StageFigure:
+    """How many volunteers are in a stage and how long they have been there, in whole days.
+    The days are None for the end stages (nobody waits there) and for empty stages."""
+
+    status: str
+    label: str
+    count: int
+    median_days: float | None
+    longest_days: int | None
+
+
+def stage_figures(volunteers: QuerySet[Volunteer], now: datetime) -> list[StageFigure]:
+    """Counts and time in the current stage per stage, in two queries whatever the number of
+    volunteers: the counts are aggregated in the database; the days (for the median, which the
+    ORM cannot aggregate portably) come as one list of moments for the stages people wait in."""
+    counts = dict(
+        volunteers.order_by()
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    days: dict[str, list[int]] = {}
+    since = (
+        volunteers.exclude(status__in=ENDED).order_by().values_list("status", "status_changed_at")
+    )
+    for status, changed_at in since:
+        days.setdefault(status, []).append(max((now - changed_at).days, 0))
+    figures = []
+    for status, label in S.choices:
+        waited = days.get(status)
+        figures.append(
+            StageFigure(
+                status=status,
+                label=str(label),
+                count=counts.get(status, 0),
+                median_days=median(waited) if waited else None,
+                longest_days=max(waited) if waited else None,
+            )
+        )
+    return figures

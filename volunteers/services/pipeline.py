@@ -46,25 +46,44 @@ def sender_hash(address: str | None) -> str:
     return hashlib.sha256(f"{settings.SECRET_KEY}:{address or ''}".encode()).hexdigest()
 
 
+class StageChanged(ValidationError):
+    """The volunteer is no longer in the stage the user saw: someone else moved them first.
+    A view tells the user and shows the current stage instead of the form's errors."""
+
+
+def stage_changed_message(volunteer: Volunteer) -> str:
+    return _(
+        "Someone else has just moved %(name)s to the stage “%(stage)s”. "
+        "Nothing was changed; the page now shows the current stage."
+    ) % {"name": volunteer.full_name, "stage": volunteer.get_status_display()}
+
+
 def _lock(volunteer: Volunteer, expected_status: str | None) -> Volunteer:
     fresh = Volunteer.objects.select_for_update().get(pk=volunteer.pk)
     if expected_status is not None and fresh.status != expected_status:
-        raise ValidationError(
-            _(
-                "Someone else has just moved %(name)s to the stage “%(stage)s”. "
-                "Nothing was changed; the page now shows the current stage."
-            )
-            % {"name": fresh.full_name, "stage": fresh.get_status_display()}
-        )
+        raise StageChanged(stage_changed_message(fresh))
     return fresh
 
 
-def _move(*, volunteer: Volunteer, to: str, by: User | None, reason: str = "") -> Volunteer:
+def _refuse_if_left(volunteer: Volunteer) -> None:
+    """Screening data and supervision plans are only kept up for people who are still here."""
+    if volunteer.status in pipeline.ENDED:
+        raise ValidationError(
+            _("%(name)s is no longer a volunteer here (%(stage)s).")
+            % {"name": volunteer.full_name, "stage": volunteer.get_status_display()}
+        )
+
+
+def _refuse_illegal(volunteer: Volunteer, to: str) -> None:
     if not pipeline.can_move(volunteer.status, to):
         raise ValidationError(
             _("A volunteer in the stage “%(from)s” cannot move to “%(to)s”.")
             % {"from": volunteer.get_status_display(), "to": S(to).label}
         )
+
+
+def _move(*, volunteer: Volunteer, to: str, by: User | None, reason: str = "") -> Volunteer:
+    _refuse_illegal(volunteer, to)
     now = timezone.now()
     StatusChange.objects.create(
         volunteer=volunteer,
@@ -231,6 +250,8 @@ def intake_record(
     """Record the intake: scores *and* own impression, and the decision. Rejecting needs a
     reason, and moves the volunteer to rejected; proceeding moves them to intake done."""
     volunteer = _lock(volunteer, expected_status)
+    # Only a planned intake can be held; rejecting is allowed from more stages than this.
+    _refuse_illegal(volunteer, S.INTAKE_DONE)
     if held_on > timezone.localdate():
         raise ValidationError({"held_on": _("The intake cannot be in the future.")})
     if decision == "reject" and not decision_reason.strip():
@@ -283,6 +304,8 @@ def certificate_record(
     function_aspects: str = "",
 ) -> Certificate:
     """Record a certificate of conduct: its dates and profile, never the document."""
+    volunteer = _lock(volunteer, None)
+    _refuse_if_left(volunteer)
     today = timezone.localdate()
     errors: dict[str, str] = {}
     if requested_on > today:
@@ -310,6 +333,8 @@ def certificate_record(
 
 @transaction.atomic
 def references_record(*, volunteer: Volunteer, by: User, checked_on: date, note: str) -> None:
+    volunteer = _lock(volunteer, None)
+    _refuse_if_left(volunteer)
     if checked_on > timezone.localdate():
         raise ValidationError({"checked_on": _("This date cannot be in the future.")})
     Volunteer.objects.filter(pk=volunteer.pk).update(
@@ -324,6 +349,7 @@ def training_start(
 ) -> Volunteer:
     """Screening is complete: choose the role and start the training it requires."""
     volunteer = _lock(volunteer, expected_status)
+    _refuse_illegal(volunteer, S.TRAINING)
     missing = pipeline.screening_blockers(volunteer)
     if missing:
         raise ValidationError(missing)
@@ -343,6 +369,8 @@ def volunteer_activate(
     """Start (from training) or resume (from a pause). Refused, with what is missing, while the
     certificate of conduct or a required training is not in order."""
     volunteer = _lock(volunteer, expected_status)
+    # Before the blockers, which would otherwise hide why this step is impossible.
+    _refuse_illegal(volunteer, S.ACTIVE)
     if volunteer.status == S.TRAINING:
         missing = pipeline.activation_blockers(volunteer)
     else:
@@ -455,6 +483,8 @@ def supervision_plan_set(
     interval_weeks: int | None,
 ) -> Volunteer:
     """The tailored supervision plan: who supervises, in what form, how often."""
+    volunteer = _lock(volunteer, None)
+    _refuse_if_left(volunteer)
     if supervisor is not None and (
         supervisor.organisation_id != volunteer.organisation_id
         or supervisor.role != Role.PROFESSIONAL
