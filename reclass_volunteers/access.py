@@ -27,7 +27,14 @@ if TYPE_CHECKING:
 
     from clients.models import Client
     from matching.models import Match
-    from volunteers.models import Volunteer
+    from volunteers.models import (
+        Competency,
+        Course,
+        Enrolment,
+        RoleProfile,
+        TrainingSession,
+        Volunteer,
+    )
 
 M = TypeVar("M", bound=models.Model)
 
@@ -103,6 +110,50 @@ def matches_visible_to(user: User) -> models.QuerySet[Match]:
             ).values("pk")
         )
     return qs.none()
+
+
+def courses_visible_to(user: User) -> models.QuerySet[Course]:
+    """Trainings are organisation-wide knowledge: every member of the organisation sees them;
+    the views decide by role who may change them."""
+    from volunteers.models import Course
+
+    if not _is_member(user):
+        return Course.objects.none()
+    return Course.objects.filter(organisation=user.organisation)
+
+
+def training_sessions_visible_to(user: User) -> models.QuerySet[TrainingSession]:
+    from volunteers.models import TrainingSession
+
+    if not _is_member(user):
+        return TrainingSession.objects.none()
+    return TrainingSession.objects.filter(course__organisation=user.organisation)
+
+
+def enrolments_visible_to(user: User) -> models.QuerySet[Enrolment]:
+    """Enrolments of the organisation; which volunteers' names a user sees is still decided by
+    volunteers_visible_to."""
+    from volunteers.models import Enrolment
+
+    if not _is_member(user):
+        return Enrolment.objects.none()
+    return Enrolment.objects.filter(session__course__organisation=user.organisation)
+
+
+def competencies_visible_to(user: User) -> models.QuerySet[Competency]:
+    from volunteers.models import Competency
+
+    if not _is_member(user):
+        return Competency.objects.none()
+    return Competency.objects.filter(organisation=user.organisation)
+
+
+def role_profiles_visible_to(user: User) -> models.QuerySet[RoleProfile]:
+    from volunteers.models import RoleProfile
+
+    if not _is_member(user):
+        return RoleProfile.objects.none()
+    return RoleProfile.objects.filter(organisation=user.organisation)
 
 
 def users_visible_to(user: User) -> models.QuerySet[User]:
