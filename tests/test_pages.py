@@ -305,8 +305,8 @@ def _grow(world: World, n: int) -> None:
 
 # Pinned maxima: the same at 3 and at 30 rows, so a template that queries per row fails.
 PAGE_QUERIES = [
-    ("coordinator", "volunteers:volunteer_list", 9),
-    ("professional", "volunteers:volunteer_list", 9),
+    ("coordinator", "volunteers:volunteer_list", 10),
+    ("professional", "volunteers:volunteer_list", 10),
     ("coordinator", "clients:client_list", 9),
     ("professional", "clients:client_list", 9),
     ("coordinator", "matching:match_list", 11),
