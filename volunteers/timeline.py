@@ -48,7 +48,9 @@ class Event:
 
 
 def _on(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
+    # Only the day is known: sort it after everything timed on that day, so that "training
+    # completed" or "exit conversation" never appear to precede that day's stage moves.
+    return timezone.make_aware(datetime.combine(day, time(23, 59, 59)))
 
 
 def _name(user: User | None) -> str:

@@ -216,8 +216,10 @@ def test_timeline_holds_everything_newest_first(world: World) -> None:
         "match",
     }
     titles = [e.title for e in timeline]
-    # Newest first: the farewell on top, the first application at the bottom.
-    assert timeline[0].kind == "stage" and timeline[0].detail == "Verhuisd"
+    # Newest first: the farewell on top (the exit conversation, known by its day only, after
+    # that day's timed stage move to farewell), the first application at the bottom.
+    assert [e.kind for e in timeline[:2]] == ["farewell", "stage"]
+    assert timeline[1].detail == "Verhuisd"
     assert timeline[-1].kind == "application"
     # A repeated application is there, once, after the first; the creation step is not
     # repeated next to the first application.
