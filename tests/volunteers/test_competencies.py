@@ -535,3 +535,27 @@ def test_the_assessment_page_preselects_the_competency_and_today(world: World) -
     form = response.context["form"]
     assert form["competency"].value() == competency.pk
     assert form["assessed_on"].value() == timezone.localdate()
+
+
+def test_a_volunteer_who_left_cannot_be_assessed_any_more(world: World) -> None:
+    from django.core.exceptions import ValidationError
+
+    from volunteers.models import Assessment, Competency, Volunteer
+    from volunteers.services.competencies import assessment_record
+
+    competency = Competency.objects.create(organisation=world.org_a, name="Luisteren")
+    Volunteer.objects.filter(pk=world.volunteer.pk).update(status=Volunteer.Status.FAREWELL)
+    world.volunteer.refresh_from_db()
+    with pytest.raises(ValidationError):
+        assessment_record(
+            volunteer=world.volunteer,
+            by=world.coordinator,
+            competency=competency,
+            level=3,
+            assessed_on=timezone.localdate(),
+        )
+    assert not Assessment.objects.exists()
+    page = client_for(world.coordinator).get(
+        reverse("volunteers:volunteer_detail", args=[world.volunteer.pk])
+    )
+    assert page.context["assessment_form"] is None

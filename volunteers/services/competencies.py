@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from reclass_volunteers import access, audit
 from reclass_volunteers.models import Organisation, User
+from volunteers import pipeline
 from volunteers.models import (
     Assessment,
     Competency,
@@ -169,6 +170,8 @@ def assessment_record(
         by.role not in access.STAFF
     ):
         raise ValidationError(_("You may not assess this volunteer."))
+    if volunteer.status in pipeline.ENDED:
+        raise ValidationError(_("This volunteer has left; their assessments are closed."))
     if competency.organisation_id != volunteer.organisation_id or not competency.is_active:
         raise ValidationError({"competency": _("Choose a competency that is in use here.")})
     if assessed_on > timezone.localdate():

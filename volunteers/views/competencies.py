@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from reclass_volunteers import access
 from reclass_volunteers.forms import add_service_errors
 from reclass_volunteers.models import Organisation, Role, User
+from volunteers import pipeline
 from volunteers.choices import VolunteerRole
 from volunteers.forms_competencies import AssessmentForm, CompetencyForm, RoleProfileForm
 from volunteers.models import (
@@ -319,7 +320,7 @@ def panel_context(*, volunteer: Volunteer, user: User) -> dict[str, Any]:
         )
         row.history.append(assessment)
     ordered = sorted(rows.values(), key=lambda r: (r.minimum is None, r.competency.name.lower()))
-    may_assess = user.role in access.STAFF
+    may_assess = user.role in access.STAFF and volunteer.status not in pipeline.ENDED
     return {
         "competency_rows": ordered,
         "competency_profile": profile,
