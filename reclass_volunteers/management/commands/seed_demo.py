@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from clients.models import Client
@@ -265,3 +266,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  {name}:")
             for role in DEMO_NAMES:
                 self.stdout.write(f"    {role:<13} {role}@{slug}.demo")
+            organisation = Organisation.objects.filter(name=name).first()
+            if organisation is not None:
+                apply_url = reverse("volunteers:apply", kwargs={"organisation_id": organisation.pk})
+                self.stdout.write(f"    {'application':<13} {apply_url}")
