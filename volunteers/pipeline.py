@@ -19,7 +19,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from volunteers.models import (
-    Certificate,
     Course,
     Enrolment,
     RoleProfile,
@@ -60,16 +59,6 @@ class CourseState:
         return self.completed_on is not None and (
             self.expires_on is None or self.expires_on > timezone.localdate()
         )
-
-
-def current_certificate(
-    volunteer: Volunteer, policy: VolunteerPolicy, today: date
-) -> Certificate | None:
-    """The newest issued certificate that is still current, if any."""
-    for certificate in volunteer.certificates.all():
-        if certificate.is_current(policy, today):
-            return certificate
-    return None
 
 
 def course_states(volunteer: Volunteer, courses: list[Course]) -> list[CourseState]:

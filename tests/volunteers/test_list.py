@@ -227,7 +227,7 @@ def test_certificate_expiring_within_60_days(world: World) -> None:
     response = _get(world, certificate_expiring="on")
     assert set(_pks(response)) == {soon.pk, edge.pk}
 
-    policy = VolunteerPolicy.for_organisation(org)
+    policy, _created = VolunteerPolicy.objects.get_or_create(organisation=org)
     for volunteer in (soon, edge, later, today, renewed):
         newest = volunteer.certificates.exclude(issued_on=None).order_by("-issued_on").first()
         assert newest is not None
@@ -298,7 +298,7 @@ def test_sort_headers_keep_the_filters_and_toggle(world: World) -> None:
 
 
 def test_pagination_keeps_every_filter(world: World) -> None:
-    VolunteerPolicy.for_organisation(world.org_a)
+    VolunteerPolicy.objects.get_or_create(organisation=world.org_a)
     for _ in range(30):
         v = VolunteerFactory(organisation=world.org_a, role=VolunteerRole.BUDDY, postcode="3511 AA")
         certificate(v, timezone.localdate() - timedelta(days=3 * 365 - 20))

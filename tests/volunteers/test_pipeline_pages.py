@@ -215,3 +215,16 @@ def test_the_overview_does_a_fixed_number_of_queries(
 def test_the_coordinator_home_page_links_to_the_overview(world: World) -> None:
     html = _client(world.coordinator).get(reverse("home")).content.decode()
     assert f'href="{OVERVIEW}"' in html
+
+
+def test_reading_a_volunteer_page_writes_no_policy_row(world: World) -> None:
+    from volunteers.models import Volunteer, VolunteerPolicy
+
+    # In training the page lists what is missing, which reads the policy.
+    Volunteer.objects.filter(pk=world.volunteer.pk).update(status=Volunteer.Status.TRAINING)
+    assert not VolunteerPolicy.objects.filter(organisation=world.org_a).exists()
+    response = client_for(world.coordinator).get(
+        reverse("volunteers:volunteer_detail", args=[world.volunteer.pk])
+    )
+    assert response.status_code == 200
+    assert not VolunteerPolicy.objects.filter(organisation=world.org_a).exists()

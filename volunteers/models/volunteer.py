@@ -65,8 +65,10 @@ class VolunteerPolicy(models.Model):
 
     @classmethod
     def for_organisation(cls, organisation: Organisation) -> VolunteerPolicy:
-        policy, _created = cls.objects.get_or_create(organisation=organisation)
-        return policy
+        """The organisation's policy, or (unsaved) the defaults it would get: reading a page
+        must not write, and saving the returned object creates the row."""
+        policy = cls.objects.filter(organisation=organisation).first()
+        return policy or cls(organisation=organisation)
 
 
 class VolunteerQuerySet(models.QuerySet["Volunteer"]):

@@ -21,17 +21,11 @@ from volunteers.models import VolunteerPolicy
 from volunteers.services.pipeline import volunteer_apply
 
 
-def _policy_of(organisation: Organisation) -> VolunteerPolicy:
-    """The organisation's policy, or the defaults it would get; a public GET writes nothing."""
-    policy = VolunteerPolicy.objects.filter(organisation=organisation).first()
-    return policy or VolunteerPolicy(organisation=organisation)
-
-
 @login_not_required
 @never_cache  # the form carries this visitor's CSRF token
 def apply(request: HttpRequest, organisation_id: int) -> HttpResponse:
     organisation = get_object_or_404(Organisation, pk=organisation_id)
-    policy = _policy_of(organisation)
+    policy = VolunteerPolicy.for_organisation(organisation)
     if not policy.applications_open:
         return render(request, "volunteers/apply_closed.html", {"organisation": organisation})
     data = request.POST if request.method == "POST" else None
@@ -69,7 +63,7 @@ def privacy_statement(request: HttpRequest, organisation_id: int) -> HttpRespons
     return render(
         request,
         "volunteers/apply_privacy.html",
-        {"organisation": organisation, "policy": _policy_of(organisation)},
+        {"organisation": organisation, "policy": VolunteerPolicy.for_organisation(organisation)},
     )
 
 
@@ -78,10 +72,7 @@ def policy_edit(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User) and user.organisation is not None
     organisation = user.organisation
-    if request.method == "POST":
-        policy = VolunteerPolicy.for_organisation(organisation)
-    else:
-        policy = _policy_of(organisation)
+    policy = VolunteerPolicy.for_organisation(organisation)
     applications_open = policy.applications_open  # as saved, not as typed in an invalid form
     data = request.POST if request.method == "POST" else None
     form = VolunteerPolicyForm(data, instance=policy)

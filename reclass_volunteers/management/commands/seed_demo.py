@@ -158,7 +158,7 @@ class Command(BaseCommand):
         has something to show and an applicant can be taken through every stage."""
         now = timezone.now()
         today = timezone.localdate()
-        VolunteerPolicy.for_organisation(organisation)
+        VolunteerPolicy.objects.get_or_create(organisation=organisation)
         competencies = [
             Competency.objects.create(organisation=organisation, name=name, description=text)
             for name, text in COMPETENCIES
