@@ -1,11 +1,13 @@
 from __future__ import annotations
 
-from django.urls import path
-
-from matching import views
+from matching.views import matches, policy, referrals, suggestions, waiting
 
 app_name = "matching"
 
 urlpatterns = [
-    path("", views.match_list, name="match_list"),
+    *matches.urlpatterns,
+    *suggestions.urlpatterns,
+    *waiting.urlpatterns,
+    *referrals.urlpatterns,
+    *policy.urlpatterns,
 ]

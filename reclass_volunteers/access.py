@@ -7,7 +7,9 @@ object outside it is simply not found: a 404 that does not reveal it exists.
 - professional: the clients they are responsible for, the volunteers matched to those clients
   (in a live match) and the volunteers they supervise;
 - volunteer: themselves, and the clients of their own active matches;
-- nobody sees another organisation's data.
+- nobody sees another organisation's data, with one exception: a referral is seen by the
+  coordinators and administrators of the partner organisation it was sent to (only the data
+  shared in it, never the client record).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ if TYPE_CHECKING:
     from django.http import HttpRequest
 
     from clients.models import Client
-    from matching.models import Match
+    from matching.models import Match, Referral
     from volunteers.models import (
         Competency,
         Course,
@@ -108,6 +110,25 @@ def matches_visible_to(user: User) -> models.QuerySet[Match]:
             pk__in=Match.objects.filter(
                 status=Match.Status.ACTIVE, memberships__volunteer__user=user
             ).values("pk")
+        )
+    return qs.none()
+
+
+def referrals_visible_to(user: User) -> models.QuerySet[Referral]:
+    """Sent: the sending organisation's coordinators and admins, and the professional
+    responsible. Received: the partner organisation's coordinators and admins."""
+    from matching.models import Referral
+
+    qs = Referral.objects.all()
+    if not _is_member(user):
+        return qs.none()
+    sent = Q(organisation=user.organisation)
+    received = Q(partner=user.organisation)
+    if user.role in (Role.COORDINATOR, Role.ADMIN):
+        return qs.filter(sent | received)
+    if user.role == Role.PROFESSIONAL:
+        return qs.filter(
+            sent & (Q(responsible_professional=user) | Q(client__responsible_professional=user))
         )
     return qs.none()
 

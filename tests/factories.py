@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import factory
 
 from clients.models import Client
@@ -50,6 +52,8 @@ class ClientFactory(factory.django.DjangoModelFactory):
 
     organisation = factory.SubFactory(OrganisationFactory)
     code = factory.Sequence(lambda n: f"CL-{n:04d}")
+    consent_on = factory.LazyFunction(lambda: date.today() - timedelta(days=10))
+    consent_method = "written"
     first_name = factory.Faker("first_name", locale="nl_NL")
     last_name = factory.Faker("last_name", locale="nl_NL")
     responsible_professional = factory.SubFactory(
@@ -66,9 +70,14 @@ class MatchFactory(factory.django.DjangoModelFactory):
     client = factory.SubFactory(ClientFactory)
     organisation = factory.SelfAttribute("client.organisation")
     status = Match.Status.ACTIVE
+    started_on = factory.LazyFunction(lambda: date.today() - timedelta(days=30))
+    responsible_professional = factory.SelfAttribute("client.responsible_professional")
 
 
 def match_with(volunteer: Volunteer, client: Client, status: str = Match.Status.ACTIVE) -> Match:
-    match = MatchFactory(client=client, status=status)
+    extra = {}
+    if status == Match.Status.ENDED:
+        extra = {"ended_on": date.today(), "end_reason": Match.EndReason.GOALS_REACHED}
+    match = MatchFactory(client=client, status=status, **extra)
     MatchVolunteer.objects.create(match=match, volunteer=volunteer, is_lead=True)
     return match

@@ -3,6 +3,7 @@ foreign-organisation objects (ARCHITECTURE.md, "Roles and access")."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -184,7 +185,9 @@ def test_matched_only_volunteer_disappears_when_the_match_ends(world: World) -> 
     match = match_with(matched_only, client)
     assert matched_only.pk in pks(access.volunteers_visible_to(world.professional))
 
-    Match.objects.filter(pk=match.pk).update(status=Match.Status.ENDED)
+    Match.objects.filter(pk=match.pk).update(
+        status=Match.Status.ENDED, ended_on=date.today(), end_reason="other"
+    )
 
     assert matched_only.pk not in pks(access.volunteers_visible_to(world.professional))
     # The supervised volunteer stays, the client and the (ended) match too.
@@ -241,7 +244,9 @@ def test_volunteer_sees_clients_and_matches_of_active_matches_only(world: World)
 
 def test_volunteer_loses_the_client_when_the_match_ends(world: World) -> None:
     assert pks(access.clients_visible_to(world.volunteer_user)) == {world.client.pk}
-    Match.objects.filter(pk=world.match.pk).update(status=Match.Status.ENDED)
+    Match.objects.filter(pk=world.match.pk).update(
+        status=Match.Status.ENDED, ended_on=date.today(), end_reason="other"
+    )
     assert not access.clients_visible_to(world.volunteer_user).exists()
     assert not access.matches_visible_to(world.volunteer_user).exists()
     assert pks(access.volunteers_visible_to(world.volunteer_user)) == {world.volunteer.pk}

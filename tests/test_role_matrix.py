@@ -11,7 +11,15 @@ from typing import Any
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from tests.clients import matrix_clients
 from tests.conftest import ROLES, World, client_for
+from tests.matching import (
+    matrix_matches,
+    matrix_policy,
+    matrix_referrals,
+    matrix_suggestions,
+    matrix_waiting,
+)
 from tests.matrix import ADMIN_ONLY, STAFF_ONLY, A, C, O, P, Row, V, everyone
 from tests.volunteers import (
     matrix_application,
@@ -87,6 +95,12 @@ for _area in (
     matrix_training,
     matrix_competencies,
     matrix_groups,
+    matrix_clients,
+    matrix_matches,
+    matrix_suggestions,
+    matrix_waiting,
+    matrix_referrals,
+    matrix_policy,
 ):
     MATRIX.update(_area.ROWS)
 

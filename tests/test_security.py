@@ -8,7 +8,7 @@ Production settings are checked in `tests/test_production_settings.py`.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -572,7 +572,9 @@ def test_ended_match_revokes_the_volunteers_access_at_once(world: World) -> None
     assert http.get(client_url).status_code == 200
     assert client_url in http.get(reverse("home")).content.decode()
 
-    Match.objects.filter(pk=world.match.pk).update(status=Match.Status.ENDED)
+    Match.objects.filter(pk=world.match.pk).update(
+        status=Match.Status.ENDED, ended_on=date.today(), end_reason="other"
+    )
     assert http.get(client_url).status_code == 404
     assert client_url not in http.get(reverse("home")).content.decode()
     assert AuditEvent.objects.filter(

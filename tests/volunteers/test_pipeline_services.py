@@ -432,6 +432,8 @@ def test_farewell_ends_live_matches_closes_the_account_and_sets_the_removal_date
         VolunteerFactory(organisation=world.org_a), ClientFactory(organisation=world.org_a)
     )
     held_on = date(2026, 3, 31)
+    Match.objects.filter(pk__in=[world.match.pk, proposed.pk]).update(started_on=date(2026, 1, 5))
+    ended_on_before = ended_before.ended_on
 
     farewell = services.volunteer_farewell(
         volunteer=world.volunteer,
@@ -448,8 +450,9 @@ def test_farewell_ends_live_matches_closes_the_account_and_sets_the_removal_date
     for match in (world.match, proposed):
         match.refresh_from_db()
         assert (match.status, match.ended_on) == (Match.Status.ENDED, held_on)
+        assert match.end_reason == Match.EndReason.VOLUNTEER_STOPPED
     ended_before.refresh_from_db()
-    assert ended_before.ended_on is None
+    assert ended_before.ended_on == ended_on_before
     other.refresh_from_db()
     assert other.status == Match.Status.ACTIVE
     world.volunteer.refresh_from_db()

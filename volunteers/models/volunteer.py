@@ -108,6 +108,13 @@ class Volunteer(models.Model):
     phone = models.CharField(_("phone number"), max_length=30, blank=True)
     postcode = models.CharField(_("postcode"), max_length=7, blank=True)
     city = models.CharField(_("place of residence"), max_length=100, blank=True)
+    # Visitors of Dutch detainees abroad: the country (ISO two-letter code) they visit.
+    abroad_country = models.CharField(
+        _("country visited"),
+        max_length=2,
+        blank=True,
+        help_text=_("Only for visitors of detainees abroad: two-letter country code, e.g. ES."),
+    )
     date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
     languages = models.JSONField(_("languages"), default=list, blank=True)
     motives = models.JSONField(_("motivation"), default=list, blank=True)

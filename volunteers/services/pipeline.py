@@ -456,9 +456,15 @@ def volunteer_farewell(
     for match in Match.objects.select_for_update().filter(
         memberships__volunteer=volunteer, status__in=Match.LIVE_STATUSES
     ):
+        if match.is_circle and match.memberships.exclude(volunteer=volunteer).exists():
+            # A circle goes on without the one who left; the coordinator sees the gap.
+            match.memberships.filter(volunteer=volunteer).delete()
+            audit.record(action="match.member_left", user=by, obj=match)
+            continue
         match.status = Match.Status.ENDED
         match.ended_on = max(held_on, match.started_on) if match.started_on else held_on
-        match.save(update_fields=["status", "ended_on"])
+        match.end_reason = Match.EndReason.VOLUNTEER_STOPPED
+        match.save(update_fields=["status", "ended_on", "end_reason"])
         audit.record(action="match.end", user=by, obj=match)
     policy = VolunteerPolicy.for_organisation(volunteer.organisation)
     volunteer.personal_data_removal_on = _add_months(

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import path
 
 from matching.models import Match
 from reclass_volunteers import access
@@ -29,3 +30,13 @@ def match_list(request: HttpRequest) -> HttpResponse:
         "matching/match_list.html",
         {"page": page, "status": status, "statuses": Match.Status.choices},
     )
+
+
+def match_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    raise NotImplementedError  # placeholder: helper D builds this page
+
+
+urlpatterns = [
+    path("", match_list, name="match_list"),
+    path("<int:pk>/", match_detail, name="match_detail"),
+]
