@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from clients.models import Client, RiskFlag
 from reclass_volunteers.models import Organisation
@@ -22,7 +23,7 @@ from volunteers.models import Course, Volunteer
 WEIGHT_FIELDS = ("need_overlap", "distance", "language", "availability", "preferences", "workload")
 
 
-def _weight(label: str, default: int) -> models.PositiveSmallIntegerField:
+def _weight(label: StrOrPromise, default: int) -> models.PositiveSmallIntegerField:
     return models.PositiveSmallIntegerField(
         label, default=default, validators=[MaxValueValidator(100)]
     )

@@ -211,6 +211,21 @@ class SupervisionPlanForm(StageForm):
         field.queryset = professionals.order_by("full_name")
 
 
+class MatchingSettingsForm(StageForm):
+    max_matches = forms.IntegerField(
+        label=_("Maximum number of matches"), min_value=0, max_value=10, initial=1
+    )
+    willing_sex_offences = forms.BooleanField(
+        label=_("Willing to support clients convicted of a sex offence"), required=False
+    )
+    abroad_country = forms.CharField(
+        label=_("Country visited"),
+        max_length=2,
+        required=False,
+        help_text=_("Only for visitors of detainees abroad: two-letter country code, e.g. ES."),
+    )
+
+
 def data_without_stage(form: forms.Form) -> dict[str, Any]:
     """cleaned_data minus the stage the user saw, ready for a service's keyword arguments."""
     return {k: v for k, v in form.cleaned_data.items() if k != "expected_status"}

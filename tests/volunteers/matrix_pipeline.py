@@ -61,6 +61,7 @@ ROWS: dict[str, Row] = {
         S.ACTIVE, held_on=PAST, reason="moved", would_recommend="unknown"
     ),
     "volunteers:pipeline_supervision_plan": _step(S.ACTIVE, form="group", interval_weeks="4"),
+    "volunteers:pipeline_matching_settings": _step(S.ACTIVE, max_matches="2"),
     "volunteers:pipeline_farewell_letter": Row(
         "get", READ, own=lambda w: _left(w.org_a), foreign=lambda w: _left(w.org_b)
     ),

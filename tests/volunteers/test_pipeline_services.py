@@ -538,3 +538,41 @@ def test_stage_figures_count_and_measure_the_wait(world: World) -> None:
     assert (figures[S.REJECTED].count, figures[S.REJECTED].median_days) == (1, None)
     assert figures[S.ACTIVE].count == 1  # world.volunteer
     assert (figures[S.TRAINING].count, figures[S.TRAINING].longest_days) == (0, None)
+
+
+def test_matching_settings_are_saved_and_audited(world: World) -> None:
+    services.volunteer_matching_set(
+        volunteer=world.volunteer,
+        by=world.coordinator,
+        max_matches=3,
+        willing_sex_offences=True,
+        abroad_country=" es ",
+    )
+    world.volunteer.refresh_from_db()
+    assert (
+        world.volunteer.max_matches,
+        world.volunteer.willing_sex_offences,
+        world.volunteer.abroad_country,
+    ) == (3, True, "ES")
+    assert AuditEvent.objects.filter(
+        action="volunteer.matching_settings", object_id=str(world.volunteer.pk)
+    ).exists()
+
+
+@pytest.mark.parametrize(
+    ("max_matches", "country", "field"), [(11, "", "max_matches"), (1, "E5", "abroad_country")]
+)
+def test_matching_settings_refuse_bad_input_and_change_nothing(
+    world: World, max_matches: int, country: str, field: str
+) -> None:
+    with translation.override("nl"), pytest.raises(ValidationError) as error:
+        services.volunteer_matching_set(
+            volunteer=world.volunteer,
+            by=world.coordinator,
+            max_matches=max_matches,
+            willing_sex_offences=True,
+            abroad_country=country,
+        )
+    assert field in error.value.message_dict
+    world.volunteer.refresh_from_db()
+    assert (world.volunteer.max_matches, world.volunteer.willing_sex_offences) == (1, False)

@@ -43,9 +43,21 @@ TODAY = timezone.localdate
 # The steps the panel offers per stage, written out by hand (not derived from the view's table),
 # and the stage each moving step leads to.
 OFFERED: dict[str, set[str]] = {
-    S.APPLIED: {"intake_plan", "reject", "farewell", "supervision_plan"},
-    S.INTAKE_PLANNED: {"intake_record", "reject", "farewell", "supervision_plan"},
-    S.INTAKE_DONE: {"screening_start", "reject", "farewell", "supervision_plan"},
+    S.APPLIED: {"intake_plan", "reject", "farewell", "supervision_plan", "matching_settings"},
+    S.INTAKE_PLANNED: {
+        "intake_record",
+        "reject",
+        "farewell",
+        "supervision_plan",
+        "matching_settings",
+    },
+    S.INTAKE_DONE: {
+        "screening_start",
+        "reject",
+        "farewell",
+        "supervision_plan",
+        "matching_settings",
+    },
     S.SCREENING: {
         "certificate",
         "references",
@@ -53,10 +65,19 @@ OFFERED: dict[str, set[str]] = {
         "reject",
         "farewell",
         "supervision_plan",
+        "matching_settings",
     },
-    S.TRAINING: {"certificate", "references", "activate", "reject", "farewell", "supervision_plan"},
-    S.ACTIVE: {"certificate", "pause", "farewell", "supervision_plan"},
-    S.PAUSED: {"certificate", "resume", "farewell", "supervision_plan"},
+    S.TRAINING: {
+        "certificate",
+        "references",
+        "activate",
+        "reject",
+        "farewell",
+        "supervision_plan",
+        "matching_settings",
+    },
+    S.ACTIVE: {"certificate", "pause", "farewell", "supervision_plan", "matching_settings"},
+    S.PAUSED: {"certificate", "resume", "farewell", "supervision_plan", "matching_settings"},
     S.FAREWELL: set(),
     S.REJECTED: set(),
 }
@@ -427,6 +448,29 @@ def test_supervision_plan_and_a_foreign_professional(world: World) -> None:
         colleague,
         8,
     )
+
+
+def test_matching_settings_through_the_page(world: World) -> None:
+    page = _client(world.coordinator).get(_detail(world.volunteer)).content.decode()
+    assert "Change the matching settings" in page
+    response = _post(
+        world,
+        "matching_settings",
+        world.volunteer,
+        max_matches="2",
+        willing_sex_offences="on",
+        abroad_country="pt",
+    )
+    _assert_back_on_the_page(response, world.volunteer)
+    world.volunteer.refresh_from_db()
+    assert (world.volunteer.max_matches, world.volunteer.abroad_country) == (2, "PT")
+    assert world.volunteer.willing_sex_offences
+
+    response = _post(world, "matching_settings", world.volunteer, max_matches="-1")
+    assert response.status_code == 200
+    assert set(response.context["form"].errors) == {"max_matches"}
+    world.volunteer.refresh_from_db()
+    assert world.volunteer.max_matches == 2
 
 
 def test_posted_extra_fields_change_nothing(world: World) -> None:

@@ -504,3 +504,29 @@ def supervision_plan_set(
     volunteer.save(update_fields=["supervisor", "supervision_form", "supervision_interval_weeks"])
     audit.record(action="volunteer.supervision_plan", user=by, obj=volunteer)
     return volunteer
+
+
+@transaction.atomic
+def volunteer_matching_set(
+    *,
+    volunteer: Volunteer,
+    by: User,
+    max_matches: int,
+    willing_sex_offences: bool,
+    abroad_country: str,
+) -> Volunteer:
+    """What the suggestion engine needs to know of a volunteer beyond their profile: how many
+    matches they take, whether they work with clients convicted of a sex offence (their own
+    choice, recorded by staff), and the country where they visit detainees."""
+    volunteer = _lock(volunteer, None)
+    _refuse_if_left(volunteer)
+    abroad_country = abroad_country.strip().upper()
+    if abroad_country and not (len(abroad_country) == 2 and abroad_country.isalpha()):
+        raise ValidationError({"abroad_country": _("Enter a two-letter country code, e.g. ES.")})
+    volunteer.max_matches = max_matches
+    volunteer.willing_sex_offences = willing_sex_offences
+    volunteer.abroad_country = abroad_country
+    volunteer.full_clean(exclude=["user", "references_checked_by", "supervisor"])
+    volunteer.save(update_fields=["max_matches", "willing_sex_offences", "abroad_country"])
+    audit.record(action="volunteer.matching_settings", user=by, obj=volunteer)
+    return volunteer

@@ -33,6 +33,7 @@ from volunteers.forms_pipeline import (
     FarewellForm,
     IntakePlanForm,
     IntakeRecordForm,
+    MatchingSettingsForm,
     PauseForm,
     ReferencesForm,
     RejectForm,
@@ -157,6 +158,14 @@ ACTIONS: dict[str, Action] = {
             stages=STILL_HERE,
         ),
         Action(
+            "matching_settings",
+            gettext_lazy("Matching"),
+            gettext_lazy("Save the matching settings"),
+            gettext_lazy("The matching settings have been saved."),
+            MatchingSettingsForm,
+            stages=STILL_HERE,
+        ),
+        Action(
             "pause",
             gettext_lazy("Pause"),
             gettext_lazy("Pause"),
@@ -200,6 +209,9 @@ BLOCKERS: dict[str, tuple[str, Callable[[Volunteer], list[str]]]] = {
 
 TODAY_FIELDS = ("held_on", "checked_on")
 
+# Settings kept apart from the stage steps on the page.
+SETTINGS_ACTIONS = ("supervision_plan", "matching_settings")
+
 
 def _form(
     action: Action, volunteer: Volunteer, user: User, data: Any = None, *, in_panel: bool = False
@@ -220,6 +232,12 @@ def _form(
             supervisor=volunteer.supervisor_id,
             form=volunteer.supervision_form,
             interval_weeks=volunteer.supervision_interval_weeks,
+        )
+    elif action.form_class is MatchingSettingsForm:
+        kwargs["initial"].update(
+            max_matches=volunteer.max_matches,
+            willing_sex_offences=volunteer.willing_sex_offences,
+            abroad_country=volunteer.abroad_country,
         )
     return action.form_class(data, **kwargs)
 
@@ -262,8 +280,11 @@ def panel_context(*, volunteer: Volunteer, user: User) -> dict[str, Any]:
     panel.update(
         blockers=blockers,
         blocked_action=ACTIONS[blocked_action].label if blocked_action else "",
-        actions=[item for item in offered if item["action"].name != "supervision_plan"],
+        actions=[item for item in offered if item["action"].name not in SETTINGS_ACTIONS],
         plan=next((item for item in offered if item["action"].name == "supervision_plan"), None),
+        matching=next(
+            (item for item in offered if item["action"].name == "matching_settings"), None
+        ),
         intake=volunteer.intakes.filter(held_on__isnull=True).first()
         if volunteer.status == S.INTAKE_PLANNED
         else None,
@@ -493,6 +514,19 @@ def supervision_plan(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@require_POST
+@access.role_required(*MANAGERS)
+def matching_settings(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        ACTIONS["matching_settings"],
+        lambda v, form, by: services.volunteer_matching_set(
+            volunteer=v, by=by, **data_without_stage(form)
+        ),
+    )
+
+
 @require_GET
 @access.role_required(*MANAGERS)
 def farewell_letter(request: HttpRequest, pk: int) -> HttpResponse:
@@ -562,5 +596,6 @@ urlpatterns: list[URLPattern] = [
     path("<int:pk>/fase/afwijzen/", reject, name="pipeline_reject"),
     path("<int:pk>/fase/afscheid/", farewell, name="pipeline_farewell"),
     path("<int:pk>/begeleidingsplan/", supervision_plan, name="pipeline_supervision_plan"),
+    path("<int:pk>/koppelen/", matching_settings, name="pipeline_matching_settings"),
     path("<int:pk>/bedankbrief/", farewell_letter, name="pipeline_farewell_letter"),
 ]

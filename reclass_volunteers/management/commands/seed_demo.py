@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clients.models import Client
-from matching.models import Match, MatchVolunteer
+from matching.models import FlagTraining, Match, MatchingPolicy, MatchVolunteer
 from reclass_volunteers import outbox
 from reclass_volunteers.models import Organisation, Role, User
 from volunteers.choices import CourseKind, VolunteerRole
@@ -67,6 +67,102 @@ CLIENTS = [
     ("OOST-002", "Lars", "Peters", Client.Status.WAITING),
     ("OOST-003", "Mo", "Haddou", Client.Status.WAITING),
 ]
+
+# Matching details per client code: needs (activity -> priority), languages, availability,
+# preferences, postcode, risk flags, consent, abroad (country, prison).
+CLIENT_DETAILS: dict[str, dict[str, Any]] = {
+    "OOST-001": {
+        "needs": {"practical": 1, "social": 2},
+        "postcode": "7512 AA",
+        "region": "Enschede",
+        "languages": ["Nederlands"],
+        "availability": ["tue_afternoon", "sat_morning"],
+        "preferences": ["social"],
+        "age_band": "35-49",
+        "gender": "male",
+    },
+    "OOST-002": {
+        "needs": {"housing": 1, "administration": 2, "social": 3},
+        "postcode": "7513 BB",
+        "region": "Enschede",
+        "languages": ["Nederlands"],
+        "availability": ["tue_afternoon", "thu_evening"],
+        "preferences": ["social", "practical"],
+        "preferences_note": "Liefst iemand die de buurt kent.",
+        "age_band": "24-34",
+        "gender": "male",
+    },
+    "OOST-003": {
+        "needs": {"education_work": 1, "network": 2},
+        "postcode": "7555 CC",
+        "region": "Hengelo",
+        "languages": ["Nederlands", "Arabisch"],
+        "availability": ["mon_evening", "wed_evening"],
+        "preferences": ["education_work"],
+        "age_band": "18-23",
+        "gender": "male",
+    },
+}
+
+EXTRA_CLIENTS: list[dict[str, Any]] = [
+    {
+        "code": "OOST-004",
+        "first_name": "Nina",
+        "last_name": "Bosman",
+        "needs": {"administration": 1, "emotional": 2},
+        "postcode": "7522 DD",
+        "region": "Enschede",
+        "languages": ["Nederlands"],
+        "consent": False,
+        "gender": "female",
+        "age_band": "50-64",
+    },
+    {
+        "code": "OOST-005",
+        "first_name": "Otto",
+        "last_name": "Ruiter",
+        "needs": {"network": 1, "social": 2, "relapse": 1},
+        "postcode": "7511 EE",
+        "region": "Enschede",
+        "languages": ["Nederlands"],
+        "risk_flags": ["sex_offence"],
+        "staff_note": "Demo: zedendelict; kandidaat voor een cirkel (COSA).",
+        "gender": "male",
+        "age_band": "50-64",
+    },
+    {
+        "code": "OOST-006",
+        "first_name": "Ruben",
+        "last_name": "Schouten",
+        "needs": {"emotional": 1, "network": 2},
+        "languages": ["Nederlands", "Spaans"],
+        "abroad_country": "ES",
+        "abroad_prison": "Centro Penitenciario de Málaga",
+        "gender": "male",
+        "age_band": "24-34",
+    },
+]
+
+# Active volunteers beyond the lifecycle demo, so suggestions have something to choose from:
+# (first, last, postcode, languages, availability, activities, max matches, extra fields).
+MATCHING_VOLUNTEERS: list[tuple[str, str, str, list[str], list[str], list[str], int, dict]] = [
+    ("Gerrit", "Hoekstra", "7513 KL", ["Nederlands"], ["tue_afternoon", "thu_evening"],
+     ["housing", "administration", "social"], 2, {}),
+    ("Hanna", "Kaya", "7514 MN", ["Nederlands", "Turks"], ["thu_evening"],
+     ["administration", "emotional"], 1, {}),
+    ("Ilse", "Meijer", "7556 PQ", ["Nederlands", "Arabisch"], ["mon_evening", "wed_evening"],
+     ["education_work", "network"], 1, {}),
+    ("Joost", "van Dam", "7511 RS", ["Nederlands"], ["sat_morning", "wed_evening"],
+     ["network", "social", "relapse"], 1, {"willing_sex_offences": True, "circle": True}),
+    ("Karin", "Smeets", "7512 TU", ["Nederlands", "Engels"], ["sat_morning", "mon_evening"],
+     ["network", "emotional", "relapse"], 1, {"willing_sex_offences": True, "circle": True}),
+    ("Leo", "Brink", "7523 VW", ["Nederlands"], ["sat_morning", "tue_afternoon"],
+     ["social", "network"], 1, {"willing_sex_offences": True, "circle": True}),
+    ("Marco", "de Graaf", "7531 XY", ["Nederlands"], ["thu_evening"],
+     ["recovery", "relapse", "emotional"], 1, {"role": VolunteerRole.EXPERIENCE_EXPERT}),
+    ("Sanne", "Verhoef", "", ["Nederlands", "Spaans"], [],
+     ["emotional", "network"], 2, {"role": VolunteerRole.VISITOR_ABROAD, "abroad_country": "ES"}),
+]  # fmt: skip
 
 
 class Command(BaseCommand):
@@ -123,6 +219,10 @@ class Command(BaseCommand):
                 responsible_professional=professional,
                 phone="06-87654321",
                 staff_note="Demo: delict en risico's, alleen zichtbaar voor medewerkers.",
+                consent_on=date.today() - timedelta(days=14),
+                consent_method="written",
+                consent_recorded_by=professional,
+                **CLIENT_DETAILS[code],
             )
             for code, first, last, status in CLIENTS
         ]
@@ -131,9 +231,13 @@ class Command(BaseCommand):
             client=clients[0],
             status=Match.Status.ACTIVE,
             started_on=date.today() - timedelta(days=90),
+            responsible_professional=professional,
+            goals="Weer een dagritme; samen de administratie op orde.",
+            created_by=users[("oost", Role.COORDINATOR)],
         )
         MatchVolunteer.objects.create(match=match, volunteer=volunteers[0], is_lead=True)
-        self._seed_lifecycle(oost, volunteers, users[("oost", Role.COORDINATOR)])
+        courses = self._seed_lifecycle(oost, volunteers, users[("oost", Role.COORDINATOR)])
+        self._seed_matching(oost, professional, users[("oost", Role.COORDINATOR)], courses)
         outbox.notify(
             kind="demo.welcome",
             recipient=users[("oost", Role.COORDINATOR)],
@@ -151,9 +255,88 @@ class Command(BaseCommand):
                 body="Hier verschijnen meldingen van vrijwilligers.",
             )
 
+    def _seed_matching(
+        self,
+        organisation: Organisation,
+        professional: User,
+        coordinator: User,
+        courses: dict[str, Any],
+    ) -> None:
+        """Clients of every kind (waiting, without consent, a circle candidate, a detainee
+        abroad) and enough active volunteers for suggestions, circles and the waiting list."""
+        today = timezone.localdate()
+        MatchingPolicy.objects.get_or_create(organisation=organisation)
+        FlagTraining.objects.create(
+            organisation=organisation, flag="sex_offence", course=courses["circle"]
+        )
+        for details in EXTRA_CLIENTS:
+            details = dict(details)
+            consent = details.pop("consent", True)
+            Client.objects.create(
+                organisation=organisation,
+                responsible_professional=professional,
+                phone="06-11223344",
+                consent_on=today - timedelta(days=7) if consent else None,
+                consent_method="verbal" if consent else "",
+                consent_recorded_by=professional if consent else None,
+                **details,
+            )
+        past_circle = TrainingSession.objects.create(
+            course=courses["circle"],
+            starts_at=timezone.now() - timedelta(days=200),
+            location="Kantoor Hengelo",
+            capacity=8,
+        )
+        for index, (first, last, postcode, languages, slots, activities, most, extra) in enumerate(
+            MATCHING_VOLUNTEERS
+        ):
+            extra = dict(extra)
+            circle_trained = extra.pop("circle", False)
+            volunteer = Volunteer.objects.create(
+                organisation=organisation,
+                first_name=first,
+                last_name=last,
+                email=f"{first.lower()}.{index}@example.org",
+                postcode=postcode,
+                status=Volunteer.Status.ACTIVE,
+                status_changed_at=timezone.now() - timedelta(days=100 + 30 * index),
+                languages=languages,
+                availability=slots,
+                activity_preferences=activities,
+                max_matches=most,
+                role=extra.pop("role", VolunteerRole.BUDDY),
+                supervisor=professional,
+                references_checked_on=today - timedelta(days=150),
+                references_checked_by=coordinator,
+                date_of_birth=date(1955 + 3 * index, 3, 9),
+                **extra,
+            )
+            Certificate.objects.create(
+                volunteer=volunteer,
+                requested_on=today - timedelta(days=160),
+                issued_on=today - timedelta(days=150),
+                screening_areas="08",
+                function_aspects="84, 85",
+                checked_by=coordinator,
+                checked_at=timezone.now(),
+            )
+            Enrolment.objects.create(
+                session=courses["basic_past"],
+                volunteer=volunteer,
+                status=Enrolment.Status.COMPLETED,
+                completed_on=courses["basic_past"].starts_at.date(),
+            )
+            if circle_trained:
+                Enrolment.objects.create(
+                    session=past_circle,
+                    volunteer=volunteer,
+                    status=Enrolment.Status.COMPLETED,
+                    completed_on=past_circle.starts_at.date(),
+                )
+
     def _seed_lifecycle(
         self, organisation: Organisation, volunteers: list[Volunteer], coordinator: User
-    ) -> None:
+    ) -> dict[str, Any]:
         """Competencies, role profiles, trainings and a stage history, so every lifecycle page
         has something to show and an applicant can be taken through every stage."""
         now = timezone.now()
@@ -259,6 +442,7 @@ class Command(BaseCommand):
                     status=Enrolment.Status.COMPLETED,
                     completed_on=(now - timedelta(days=120)).date(),
                 )
+        return {"basic": basic, "circle": circle, "expert": expert, "basic_past": past}
 
     def _print_logins(self) -> None:
         self.stdout.write(self.style.SUCCESS(f"Demo log-ins (password for all: {DEMO_PASSWORD}):"))
