@@ -307,8 +307,8 @@ def _grow(world: World, n: int) -> None:
 PAGE_QUERIES = [
     ("coordinator", "volunteers:volunteer_list", 10),
     ("professional", "volunteers:volunteer_list", 10),
-    ("coordinator", "clients:client_list", 9),
-    ("professional", "clients:client_list", 9),
+    ("coordinator", "clients:client_list", 11),
+    ("professional", "clients:client_list", 10),
     ("coordinator", "matching:match_list", 11),
     ("professional", "matching:match_list", 11),
     ("admin", "user_list", 10),
@@ -502,3 +502,25 @@ def test_client_detail_for_staff_shows_the_staff_note(world: World) -> None:
     content = response.content.decode()
     assert "Zwartenberg" in content
     assert "Veroordeeld voor inbraak" in content
+
+
+MENU_LINKS = {
+    "matching:waiting_list": {Role.COORDINATOR, Role.ADMIN},
+    "matching:referral_list": {Role.COORDINATOR, Role.PROFESSIONAL, Role.ADMIN},
+    "matching:matching_policy": {Role.COORDINATOR, Role.ADMIN},
+    "volunteers:policy_edit": {Role.COORDINATOR, Role.ADMIN},
+    "audit_list": {Role.ADMIN},
+}
+
+
+@pytest.mark.parametrize("role", [Role.COORDINATOR, Role.PROFESSIONAL, Role.VOLUNTEER, Role.ADMIN])
+def test_the_menu_offers_each_role_its_pages_with_settings_under_management(
+    world: World, role: str
+) -> None:
+    page = client_for(world.user(role)).get(reverse("home")).content.decode()
+    nav = page[page.index("<nav") : page.index("</nav>")]
+    for name, roles in MENU_LINKS.items():
+        assert (f'href="{reverse(name)}"' in nav) == (role in roles), name
+    # The policies and administration sit in one dropdown, so the bar fits a laptop screen.
+    has_management = role in (Role.COORDINATOR, Role.ADMIN)
+    assert ('class="nav-link dropdown-toggle' in nav and "Beheer" in nav) == has_management

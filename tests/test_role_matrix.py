@@ -77,13 +77,6 @@ MATRIX: dict[str, Row] = {
         own=lambda w: {"pk": w.volunteer.pk},
         foreign=lambda w: {"pk": w.foreign_volunteer.pk},
     ),
-    "clients:client_list": Row("get", STAFF_ONLY),
-    "clients:client_detail": Row(
-        "get",
-        {C: 200, P: 200, V: 200, A: 200, O: 404},
-        own=lambda w: {"pk": w.client.pk},
-        foreign=lambda w: {"pk": w.foreign_client.pk},
-    ),
     "matching:match_list": Row("get", STAFF_ONLY),
     # The operations site is for superusers; organisation users are sent to its log-in.
     "admin:index": Row("get", everyone(302)),
