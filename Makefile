@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test lint format install install-dev messages e2e clean
+.PHONY: run test lint format install install-dev messages e2e clean bench
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed" if sys.version_info < (3, 11) else 0)'
@@ -46,6 +46,15 @@ format: install-dev
 messages: install-dev
 	$(PY) manage.py makemessages --locale nl --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --no-obsolete
 	$(PY) manage.py compilemessages --locale nl --ignore '.venv/*'
+
+## Time suggestions and the waiting-list assignment on 10,000 volunteers and 1,000 clients
+## (PostgreSQL; prints one JSON object). Options: make bench BENCH_ARGS="--runs 20 --keep".
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/reclass_bench
+BENCH_ARGS ?=
+bench: install
+	createdb -h 127.0.0.1 -U postgres reclass_bench 2>/dev/null || true
+	DATABASE_URL=$(BENCH_DATABASE_URL) DJANGO_DEBUG=true $(PY) manage.py migrate --noinput
+	DATABASE_URL=$(BENCH_DATABASE_URL) DJANGO_DEBUG=true $(PY) manage.py bench_matching $(BENCH_ARGS)
 
 clean:
 	rm -rf var/broker var/celerybeat-schedule* var/staticfiles
