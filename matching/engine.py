@@ -35,7 +35,7 @@ from dataclasses import dataclass, field, fields
 
 from django.utils.translation import gettext, ngettext
 
-from volunteers.choices import ActivityType
+from volunteers.choices import AVAILABILITY_SLOTS, ActivityType, slot_label
 
 DistanceFn = Callable[[str, str], float | None]
 
@@ -259,6 +259,12 @@ def _activity_list(keys: Iterable[str]) -> str:
     return ", ".join(_activity_label(key) for key in keys)
 
 
+def _slot_list(slots: Iterable[str]) -> str:
+    """Time slots in week order (Monday morning first), as the reader says them."""
+    order = {slot: index for index, slot in enumerate(AVAILABILITY_SLOTS)}
+    return ", ".join(slot_label(slot) for slot in sorted(slots, key=lambda s: order.get(s, 99)))
+
+
 def _need_overlap(volunteer: VolunteerFacts, client: ClientFacts) -> tuple[float, str]:
     if not client.needs:
         return 0.0, gettext("The client has no needs recorded.")
@@ -368,6 +374,7 @@ def score(
                 some_shared=gettext(
                     "Available at %(shared)d of the client's %(total)d times: %(items)s."
                 ),
+                describe=_slot_list,
             ),
         ),
         (

@@ -105,6 +105,8 @@ def _completed_trainings(
     for volunteer_id, name, completed_on, months in enrolments.values_list(
         "volunteer_id", "session__course__name", "completed_on", "session__course__validity_months"
     ):
+        if completed_on is None:  # the model's constraint rules it out for completed ones
+            continue
         if months is None or _add_months(completed_on, months) > today:
             completed[volunteer_id].add(name)
     return completed

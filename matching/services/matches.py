@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from clients.models import Client
-from matching import engine, facts
+from matching import engine, facts, fast
 from matching.models import Match, MatchingPolicy, MatchVolunteer
 from reclass_volunteers import audit, outbox
 from reclass_volunteers.models import Role, User
@@ -29,10 +29,14 @@ def top_volunteer_ids(client: Client, count: int) -> list[int]:
     """The ids of the `count` best suggestions for this client, best first."""
     organisation = client.organisation
     weights = facts.weights_for(MatchingPolicy.for_organisation(organisation))
-    suggestions, _excluded = engine.suggest(
-        facts.client_facts(client), facts.volunteer_facts(organisation), weights
+    result = fast.suggest_fast(
+        facts.client_facts(client),
+        fast.VolunteerTable.load(organisation),
+        weights,
+        limit=count,
+        excluded_limit=0,
     )
-    return [s.volunteer.id for s in suggestions[:count]]
+    return [s.volunteer.id for s in result.suggestions]
 
 
 def _check_size(kind: str, count: int, policy: MatchingPolicy) -> None:

@@ -265,6 +265,20 @@ def test_language_availability_and_preference_overlap() -> None:
     assert "Social activities" in crit["preferences"].explanation
 
 
+def test_shared_times_are_named_in_week_order_as_people_say_them() -> None:
+    slots = frozenset({"thu_evening", "tue_afternoon", "sat_morning"})
+    cli = client(availability=slots)
+
+    crit = by_key(volunteer(availability=slots), cli)
+    assert crit["availability"].explanation == (
+        "Available at 3 of the client's 3 times: "
+        "Tuesday afternoon, Thursday evening, Saturday morning."
+    )
+    with translation.override("nl"):
+        dutch = by_key(volunteer(availability=slots), cli)["availability"].explanation
+    assert dutch.endswith("dinsdagmiddag, donderdagavond, zaterdagochtend.")
+
+
 def test_criteria_the_client_gave_no_data_for_do_not_separate_volunteers() -> None:
     cli = client(languages=frozenset(), availability=frozenset(), preferences=frozenset())
 
