@@ -20,8 +20,19 @@ NAVIGATION = [
     (_("My profile"), "volunteers:own_profile", {Role.VOLUNTEER}),
     (_("Clients"), "clients:client_list", {Role.COORDINATOR, Role.PROFESSIONAL, Role.ADMIN}),
     (_("Matches"), "matching:match_list", {Role.COORDINATOR, Role.PROFESSIONAL, Role.ADMIN}),
+    (_("Waiting list"), "matching:waiting_list", {Role.COORDINATOR, Role.ADMIN}),
+    (
+        _("Referrals"),
+        "matching:referral_list",
+        {Role.COORDINATOR, Role.PROFESSIONAL, Role.ADMIN},
+    ),
     (_("Training"), "volunteers:session_list", {Role.COORDINATOR, Role.PROFESSIONAL, Role.ADMIN}),
+]
+
+# Settings and administration: one "Management" menu, so the bar fits a laptop screen.
+MANAGEMENT = [
     (_("Volunteer policy"), "volunteers:policy_edit", {Role.COORDINATOR, Role.ADMIN}),
+    (_("Matching policy"), "matching:matching_policy", {Role.COORDINATOR, Role.ADMIN}),
     (_("Users"), "user_list", {Role.ADMIN}),
     (_("Organisation"), "organisation_settings", {Role.ADMIN}),
     (_("Audit log"), "audit_list", {Role.ADMIN}),
@@ -33,11 +44,24 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {}
     role = getattr(user, "role", "")
-    items = [
-        {"label": label, "url": reverse(name), "active": request.path == reverse(name)}
-        for label, name, roles in NAVIGATION
-        if role in roles
-    ]
+
+    def entries(table: list[tuple[Any, str, set[Role]]]) -> list[dict[str, Any]]:
+        return [
+            {"label": label, "url": reverse(name), "active": request.path == reverse(name)}
+            for label, name, roles in table
+            if role in roles
+        ]
+
+    items = entries(NAVIGATION)
+    management = entries(MANAGEMENT)
+    if management:
+        items.append(
+            {
+                "label": _("Management"),
+                "children": management,
+                "active": any(entry["active"] for entry in management),
+            }
+        )
     from reclass_volunteers.access import notifications_visible_to
 
     unread = notifications_visible_to(user).filter(read_at__isnull=True).count()

@@ -57,6 +57,17 @@ class DayPart(models.TextChoices):
 AVAILABILITY_SLOTS = [f"{day}_{part}" for day in Weekday.values for part in DayPart.values]
 
 
+def slot_label(slot: str) -> str:
+    """ "mon_evening" as the reader says it ("maandag avond"); unknown parts stay as they are."""
+    from django.utils.translation import gettext
+
+    day, _sep, part = slot.partition("_")
+    return gettext("%(day)s %(part)s") % {
+        "day": dict(Weekday.choices).get(day, day),
+        "part": dict(DayPart.choices).get(part, part),
+    }
+
+
 class SupervisionForm(models.TextChoices):
     ONE_TO_ONE = "one_to_one", _("One-to-one")
     ON_THE_JOB = "on_the_job", _("On the job")

@@ -3,14 +3,13 @@ coordinators enrolling into the last places at the same moment, on real PostgreS
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 
 from reclass_volunteers.models import Role
+from tests.concurrency import race
 from tests.factories import OrganisationFactory, UserFactory, VolunteerFactory
 from tests.volunteers.factories_training import EnrolmentFactory, SessionFactory
 from volunteers.models import Enrolment
@@ -19,27 +18,7 @@ from volunteers.services import training
 E = Enrolment.Status
 
 
-def _race(work: list[object], target: object) -> tuple[list[object], list[BaseException]]:
-    """Run target(item) for every item in its own thread, all released at once."""
-    barrier = threading.Barrier(len(work))
-    results: list[object] = []
-    errors: list[BaseException] = []
-
-    def run(item: object) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results.append(target(item))  # type: ignore[operator]
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(item,)) for item in work]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results, errors
+_race = race
 
 
 @pytest.mark.postgres
