@@ -483,15 +483,15 @@ def match_review_add(request: HttpRequest, pk: int) -> HttpResponse:
 urlpatterns = [
     path("", match_list, name="match_list"),
     path("<int:pk>/", match_detail, name="match_detail"),
-    path("<int:pk>/advance/", match_advance, name="match_advance"),
-    path("<int:pk>/end/", match_end, name="match_end"),
-    path("<int:pk>/evaluate/", match_evaluate, name="match_evaluate"),
-    path("<int:pk>/lead/", match_set_lead, name="match_set_lead"),
-    path("<int:pk>/outer-circle/", match_outer_add, name="match_outer_add"),
+    path("<int:pk>/volgende-stap/", match_advance, name="match_advance"),
+    path("<int:pk>/beeindigen/", match_end, name="match_end"),
+    path("<int:pk>/evaluatie/", match_evaluate, name="match_evaluate"),
+    path("<int:pk>/coordinerend/", match_set_lead, name="match_set_lead"),
+    path("<int:pk>/buitencirkel/", match_outer_add, name="match_outer_add"),
     path(
-        "<int:match_pk>/outer-circle/<int:pk>/remove/",
+        "<int:match_pk>/buitencirkel/<int:pk>/verwijderen/",
         match_outer_remove,
         name="match_outer_remove",
     ),
-    path("<int:pk>/reviews/", match_review_add, name="match_review_add"),
+    path("<int:pk>/cirkelevaluaties/", match_review_add, name="match_review_add"),
 ]

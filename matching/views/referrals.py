@@ -297,7 +297,7 @@ def referral_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 urlpatterns: list[URLPattern] = [
-    path("clients/<int:client_pk>/refer/", referral_create, name="referral_create"),
+    path("clienten/<int:client_pk>/verwijzen/", referral_create, name="referral_create"),
     path("verwijzingen/", referral_list, name="referral_list"),
     path("verwijzingen/<int:pk>/", referral_detail, name="referral_detail"),
     path("verwijzingen/<int:pk>/accepteren/", referral_accept, name="referral_accept"),

@@ -279,5 +279,5 @@ def client_suggestions(request: HttpRequest, client_pk: int) -> HttpResponse:
 
 
 urlpatterns = [
-    path("clients/<int:client_pk>/suggestions/", client_suggestions, name="client_suggestions"),
+    path("clienten/<int:client_pk>/suggesties/", client_suggestions, name="client_suggestions"),
 ]

@@ -99,3 +99,58 @@ def test_coordinator_takes_a_waiting_client_to_an_active_match(
     assert lars.status == Client.Status.MATCHED
     assert tab.csp_violations() == []
     assert tab.page_errors == []
+
+
+def test_a_client_is_referred_and_the_partner_accepts(open_tab: Callable[..., Tab]) -> None:
+    tab = open_tab(width=1280, height=900)
+    page = tab.page
+    mo = Client.objects.get(code="OOST-003")
+
+    tab.goto("/")
+    log_in(page, "coordinator@oost.demo", DEMO_PASSWORD)
+    tab.goto(reverse("clients:client_detail", args=[mo.pk]))
+    create = reverse("matching:referral_create", args=[mo.pk])
+    page.locator(f"a[href='{create}']").first.click()
+    expect(page).to_have_url(tab.base_url + create)
+
+    # Without the consent box ticked nothing is sent, and the question typed is kept.
+    form = page.locator("main form[method=post]").last
+    form.locator("select[name=partner]").select_option(label="Humanitas Maatjes")
+    form.locator("textarea[name=question]").fill("Een maatje voor werk en een nieuw netwerk.")
+    form.locator("button[type=submit]").click()
+    expect(page).to_have_url(tab.base_url + create)
+    expect(page.locator("textarea[name=question]")).to_have_value(
+        "Een maatje voor werk en een nieuw netwerk."
+    )
+    assert not mo.referrals.exists()
+
+    page.locator("input[name=consent_confirmed]").check()
+    page.locator("main form[method=post]").last.locator("button[type=submit]").click()
+    expect(page).to_have_url(
+        re.compile(re.escape(tab.base_url) + r"/koppelingen/verwijzingen/\d+/$")
+    )
+    referral = mo.referrals.get()
+    expect(page.locator("main")).to_contain_text("Pieter Bos")  # final responsibility
+    page.screenshot(path=SCREENSHOTS / "referral-sent.png", full_page=True)
+
+    # The partner's coordinator sees it, without the client's surname, and accepts.
+    page.context.clear_cookies()
+    tab.goto("/")
+    log_in(page, "coordinator@humanitas.demo", DEMO_PASSWORD)
+    tab.goto(reverse("matching:referral_list") + "?tab=received")
+    detail = reverse("matching:referral_detail", args=[referral.pk])
+    page.locator(f"main a[href='{detail}']").first.click()
+    expect(page.locator("main")).to_contain_text("Een maatje voor werk en een nieuw netwerk.")
+    expect(page.locator("main")).to_contain_text("Pieter Bos")
+    expect(page.locator("main")).not_to_contain_text("Haddou")
+    accept = reverse("matching:referral_accept", args=[referral.pk])
+    page.locator(f"form[action='{accept}'] button[type=submit]").click()
+    expect(page.locator(".alert-success")).to_have_count(1)
+    page.screenshot(path=SCREENSHOTS / "referral-accepted.png", full_page=True)
+
+    referral.refresh_from_db()
+    mo.refresh_from_db()
+    assert referral.status == referral.Status.ACCEPTED
+    assert mo.status == Client.Status.REFERRED
+    assert tab.csp_violations() == []
+    assert tab.page_errors == []

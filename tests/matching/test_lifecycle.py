@@ -264,7 +264,7 @@ def test_the_volunteers_and_the_professional_are_asked_for_their_evaluation(
     asked = set(Notification.objects.filter(kind="match.ended").values_list("recipient", flat=True))
     assert asked == {world.volunteer_user.pk, world.professional.pk}
     url = Notification.objects.filter(kind="match.ended").values_list("url", flat=True).first()
-    assert url == f"/koppelingen/{world.match.pk}/evaluate/"
+    assert url == f"/koppelingen/{world.match.pk}/evaluatie/"
 
 
 def test_the_responsible_professional_may_end_a_match(world: World) -> None:
