@@ -114,6 +114,23 @@ def matches_visible_to(user: User) -> models.QuerySet[Match]:
     return qs.none()
 
 
+def matches_to_evaluate_by(user: User) -> models.QuerySet[Match]:
+    """Matches this user may open the evaluation page of. A volunteer keeps this, and only this,
+    for their own active or ended matches: `matches_visible_to` hides an ended match from them,
+    yet they are asked how it went (the evaluation page shows no client data)."""
+    from matching.models import Match, MatchVolunteer
+
+    if not _is_member(user):
+        return Match.objects.none()
+    if user.role == Role.VOLUNTEER:
+        return Match.objects.filter(
+            organisation=user.organisation,
+            status__in=(Match.Status.ACTIVE, Match.Status.ENDED),
+            pk__in=MatchVolunteer.objects.filter(volunteer__user=user).values("match"),
+        )
+    return matches_visible_to(user).select_related("client")
+
+
 def referrals_visible_to(user: User) -> models.QuerySet[Referral]:
     """Sent: the sending organisation's coordinators and admins, and the professional
     responsible. Received: the partner organisation's coordinators and admins."""

@@ -324,3 +324,21 @@ def test_professionals_of_lists_active_colleagues_of_own_organisation(world: Wor
     assert visible == {world.professional.pk}
     assert inactive.pk not in visible
     assert foreign.pk not in visible
+
+
+def test_a_volunteer_may_evaluate_own_active_and_ended_matches_only(world: World) -> None:
+    ended = match_with(
+        world.volunteer, ClientFactory(organisation=world.org_a), status=Match.Status.ENDED
+    )
+    proposed = match_with(
+        world.volunteer, ClientFactory(organisation=world.org_a), status=Match.Status.PROPOSED
+    )
+    others = match_with(VolunteerFactory(organisation=world.org_a), world.client)
+
+    mine = pks(access.matches_to_evaluate_by(world.volunteer_user))
+    assert mine == {world.match.pk, ended.pk}
+    assert proposed.pk not in mine and others.pk not in mine
+    # The ended match is for the evaluation page only: the other pages no longer show it.
+    assert ended.pk not in pks(access.matches_visible_to(world.volunteer_user))
+    assert pks(access.matches_to_evaluate_by(world.outsider)) == {world.foreign_match.pk}
+    assert not access.matches_to_evaluate_by(AnonymousUser()).exists()

@@ -329,23 +329,10 @@ def match_end(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Evaluations -----------------------------------------------------------------------------
 
 
-def _evaluable_queryset(user: User) -> QuerySet[Match]:
-    """Matches this user may evaluate, by number. A volunteer keeps this (and only this) after
-    the match ended: access.matches_visible_to stops showing them an ended match, but they are
-    asked how it went. The page shows no client data at all then."""
-    if user.role == Role.VOLUNTEER:
-        return Match.objects.filter(
-            organisation=user.organisation,
-            status__in=lifecycle.EVALUABLE,
-            pk__in=MatchVolunteer.objects.filter(volunteer__user=user).values("match"),
-        )
-    return access.matches_visible_to(user).select_related("client")
-
-
 @access.role_required(Role.PROFESSIONAL, Role.VOLUNTEER)
 def match_evaluate(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
-    match = access.get_or_404(request, _evaluable_queryset(user), pk=pk)
+    match = access.get_or_404(request, access.matches_to_evaluate_by(user), pk=pk)
     form = EvaluationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
