@@ -29,6 +29,16 @@ if TYPE_CHECKING:
 
     from clients.models import Client
     from matching.models import Match, Referral
+    from supervision.models import (
+        ContactReport,
+        DiscussionPoint,
+        Expense,
+        IntervisionGroup,
+        IntervisionSession,
+        PracticeNote,
+        RelapseSignal,
+        SupervisionNote,
+    )
     from volunteers.models import (
         Competency,
         Course,
@@ -148,6 +158,125 @@ def referrals_visible_to(user: User) -> models.QuerySet[Referral]:
             sent & (Q(responsible_professional=user) | Q(client__responsible_professional=user))
         )
     return qs.none()
+
+
+# --- Supervision (issue 5) ------------------------------------------------------------------
+
+
+def signals_visible_to(user: User) -> models.QuerySet[RelapseSignal]:
+    """Coordinators and admins: the organisation's. Professionals: signals they must handle,
+    about their clients, or escalated to them as team lead. Volunteers: what they reported."""
+    from supervision.models import RelapseSignal
+
+    qs = RelapseSignal.objects.all()
+    if not _is_member(user):
+        return qs.none()
+    qs = qs.filter(organisation=user.organisation)
+    if user.role in (Role.COORDINATOR, Role.ADMIN):
+        return qs
+    if user.role == Role.PROFESSIONAL:
+        return qs.filter(
+            Q(professional=user)
+            | Q(client__responsible_professional=user)
+            | Q(professional__team_lead=user)
+        )
+    if user.role == Role.VOLUNTEER:
+        return qs.filter(volunteer__user=user)
+    return qs.none()
+
+
+def contact_reports_visible_to(user: User) -> models.QuerySet[ContactReport]:
+    """Staff as for the match (professionals: their clients' matches) plus the volunteer's
+    supervisor; volunteers: their own reports."""
+    from supervision.models import ContactReport
+
+    qs = ContactReport.objects.all()
+    if not _is_member(user):
+        return qs.none()
+    qs = qs.filter(match__organisation=user.organisation)
+    if user.role in (Role.COORDINATOR, Role.ADMIN):
+        return qs
+    if user.role == Role.PROFESSIONAL:
+        return qs.filter(
+            Q(match__client__responsible_professional=user) | Q(volunteer__supervisor=user)
+        )
+    if user.role == Role.VOLUNTEER:
+        return qs.filter(volunteer__user=user)
+    return qs.none()
+
+
+def _by_volunteer_supervisor(qs: models.QuerySet[M], user: User) -> models.QuerySet[M]:
+    """Coordinators/admins: the organisation's; professionals: of the volunteers they
+    supervise; volunteers: their own."""
+    if not _is_member(user):
+        return qs.none()
+    qs = qs.filter(volunteer__organisation=user.organisation)
+    if user.role in (Role.COORDINATOR, Role.ADMIN):
+        return qs
+    if user.role == Role.PROFESSIONAL:
+        return qs.filter(volunteer__supervisor=user)
+    if user.role == Role.VOLUNTEER:
+        return qs.filter(volunteer__user=user)
+    return qs.none()
+
+
+def discussion_points_visible_to(user: User) -> models.QuerySet[DiscussionPoint]:
+    """Never the client, never the responsible professional as such: the volunteer, their
+    supervisor, the coordinators."""
+    from supervision.models import DiscussionPoint
+
+    return _by_volunteer_supervisor(DiscussionPoint.objects.all(), user)
+
+
+def expenses_visible_to(user: User) -> models.QuerySet[Expense]:
+    from supervision.models import Expense
+
+    return _by_volunteer_supervisor(Expense.objects.all(), user)
+
+
+def supervision_notes_visible_to(user: User) -> models.QuerySet[SupervisionNote]:
+    """Staff: notes about the volunteers they may see. Volunteers: only notes about themselves
+    that were shared with them."""
+    from supervision.models import SupervisionNote
+
+    qs = SupervisionNote.objects.all()
+    if not _is_member(user):
+        return qs.none()
+    if user.role == Role.VOLUNTEER:
+        return qs.filter(volunteer__user=user, shared_with_volunteer=True)
+    return qs.filter(volunteer__in=volunteers_visible_to(user).values("pk"))
+
+
+def intervision_groups_visible_to(user: User) -> models.QuerySet[IntervisionGroup]:
+    from supervision.models import IntervisionGroup
+
+    qs = IntervisionGroup.objects.all()
+    if not _is_member(user):
+        return qs.none()
+    qs = qs.filter(organisation=user.organisation)
+    if user.role in STAFF:
+        return qs
+    if user.role == Role.VOLUNTEER:
+        return qs.filter(members__user=user)
+    return qs.none()
+
+
+def intervision_sessions_visible_to(user: User) -> models.QuerySet[IntervisionSession]:
+    from supervision.models import IntervisionSession
+
+    return IntervisionSession.objects.filter(
+        group__in=intervision_groups_visible_to(user).values("pk")
+    )
+
+
+def practice_notes_visible_to(user: User) -> models.QuerySet[PracticeNote]:
+    """Ways of working are for the organisation's staff; volunteers do not read them."""
+    from supervision.models import PracticeNote
+
+    qs = PracticeNote.objects.all()
+    if not _is_member(user) or user.role not in STAFF:
+        return qs.none()
+    return qs.filter(organisation=user.organisation)
 
 
 def courses_visible_to(user: User) -> models.QuerySet[Course]:

@@ -93,6 +93,15 @@ class User(AbstractBaseUser, PermissionsMixin):
         blank=True,
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, blank=True)
+    # A professional's team lead: relapse signals left unacknowledged escalate to them.
+    team_lead = models.ForeignKey(
+        "self",
+        verbose_name=_("team lead"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="team_members",
+    )
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("operations staff"), default=False)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)

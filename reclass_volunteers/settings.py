@@ -313,6 +313,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reclass_volunteers.tasks.housekeeping_task",
         "schedule": crontab(hour=3, minute=30),
     },
+    # Relapse signals not acknowledged in time escalate; a worker that was down catches up.
+    "signal-escalation-sweep": {
+        "task": "supervision.tasks.signal_escalation_sweep_task",
+        "schedule": env.float("SIGNAL_SWEEP_SECONDS", default=300.0),
+    },
+    "weekly-report-digest": {
+        "task": "supervision.tasks.weekly_digest_task",
+        "schedule": crontab(day_of_week="mon", hour=7, minute=0),
+    },
 }
 OUTBOX_MAX_ATTEMPTS = 6
 # A message claimed by a worker that died mid-send is offered again after this long.

@@ -1,8 +1,25 @@
 from __future__ import annotations
 
-from django.urls import URLPattern
+from supervision.views import (
+    expenses,
+    guidance,
+    intervision,
+    policy,
+    portal,
+    practice,
+    reports,
+    signals,
+)
 
 app_name = "supervision"
 
-# Contact reports, relapse signals, supervision notes and intervision arrive with issue 5.
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    *portal.urlpatterns,
+    *signals.urlpatterns,
+    *reports.urlpatterns,
+    *expenses.urlpatterns,
+    *guidance.urlpatterns,
+    *intervision.urlpatterns,
+    *practice.urlpatterns,
+    *policy.urlpatterns,
+]

@@ -21,6 +21,12 @@ from tests.matching import (
     matrix_waiting,
 )
 from tests.matrix import ADMIN_ONLY, STAFF_ONLY, A, C, O, P, Row, V, everyone
+from tests.supervision import (
+    matrix_expenses,
+    matrix_guidance,
+    matrix_reports,
+    matrix_signals,
+)
 from tests.volunteers import (
     matrix_application,
     matrix_competencies,
@@ -94,6 +100,10 @@ for _area in (
     matrix_waiting,
     matrix_referrals,
     matrix_policy,
+    matrix_signals,
+    matrix_reports,
+    matrix_expenses,
+    matrix_guidance,
 ):
     MATRIX.update(_area.ROWS)
 

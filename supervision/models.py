@@ -1,1 +1,0 @@
-"""Supervision notes, contact reports, relapse signals and intervision arrive with issue 5."""
