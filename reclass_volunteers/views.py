@@ -73,6 +73,10 @@ def home(request: HttpRequest) -> HttpResponse:
         context["my_matches"] = (
             access.matches_visible_to(user).select_related("client").order_by("-started_on")
         )
+    if user.role in (Role.COORDINATOR, Role.PROFESSIONAL):
+        from supervision.dashboard import dashboard
+
+        context.update(dashboard(user))
     template = f"home/{user.role or 'operations'}.html"
     return render(request, template, context)
 

@@ -312,8 +312,8 @@ PAGE_QUERIES = [
     ("coordinator", "matching:match_list", 11),
     ("professional", "matching:match_list", 11),
     ("admin", "user_list", 10),
-    ("coordinator", "home", 11),
-    ("professional", "home", 10),
+    ("coordinator", "home", 18),
+    ("professional", "home", 15),
     ("volunteer", "home", 9),
     ("admin", "home", 13),
 ]
