@@ -54,14 +54,17 @@ def test_seeds_organisations_users_volunteers_and_clients(db: Any, settings: Any
         roles = sorted(
             User.objects.filter(organisation=organisation).values_list("role", flat=True)
         )
-        assert roles == sorted(Role.values), organisation
+        assert set(roles) == set(Role.values), organisation
+    # The first organisation's professional has a team lead, for signal escalations.
+    lead = User.objects.get(email="teamleider@oost.demo")
+    assert User.objects.get(email="professional@oost.demo").team_lead == lead
     assert Volunteer.objects.exists()
     assert Client.objects.exists()
     assert Match.objects.filter(status=Match.Status.ACTIVE).exists()
     # Every demo user is printed, with the password.
     emails = set(re.findall(r"\S+@\S+\.demo", output))
     assert emails == set(User.objects.values_list("email", flat=True))
-    assert len(emails) == 3 * len(Role.values)
+    assert len(emails) == 3 * len(Role.values) + 1  # and the first organisation's team lead
     assert re.search(r"password for all: (\S+)\)", output)
 
 

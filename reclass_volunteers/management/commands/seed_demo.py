@@ -238,6 +238,7 @@ class Command(BaseCommand):
         MatchVolunteer.objects.create(match=match, volunteer=volunteers[0], is_lead=True)
         courses = self._seed_lifecycle(oost, volunteers, users[("oost", Role.COORDINATOR)])
         self._seed_matching(oost, professional, users[("oost", Role.COORDINATOR)], courses)
+        self._seed_supervision(oost, match, professional, users[("oost", Role.COORDINATOR)])
         outbox.notify(
             kind="demo.welcome",
             recipient=users[("oost", Role.COORDINATOR)],
@@ -254,6 +255,89 @@ class Command(BaseCommand):
                 title="Welkom bij de demo",
                 body="Hier verschijnen meldingen van vrijwilligers.",
             )
+
+    def _seed_supervision(
+        self, organisation: Organisation, match: Match, professional: User, coordinator: User
+    ) -> None:
+        """Reports, guidance, intervision and a way of working, so the supervision pages and
+        the dashboards have something to show. No relapse signal: the demo lets you report
+        one yourself."""
+        from supervision.models import (
+            ContactReport,
+            IntervisionGroup,
+            IntervisionInvitation,
+            IntervisionSession,
+            PracticeNote,
+            SupervisionNote,
+            SupervisionPolicy,
+        )
+
+        today = timezone.localdate()
+        team_lead = User.objects.create_user(
+            email="teamleider@oost.demo",
+            password=DEMO_PASSWORD,
+            full_name="Tessa Teamleider",
+            organisation=organisation,
+            role=Role.PROFESSIONAL,
+            phone="06-99887766",
+        )
+        professional.team_lead = team_lead
+        professional.save(update_fields=["team_lead"])
+        SupervisionPolicy.objects.get_or_create(organisation=organisation)
+        anna = match.memberships.get().volunteer
+        anna.supervision_form = "one_to_one"
+        anna.supervision_interval_weeks = 6
+        anna.save(update_fields=["supervision_form", "supervision_interval_weeks"])
+        for days_ago, minutes, kind, mood, notes in (
+            (20, 90, "meeting", 4, "Samen naar de gemeente voor de uitkering."),
+            (12, 15, "phone", 3, "Kees was moe; afspraak verzet."),
+            (5, 120, "accompanying", 4, "Mee naar de woningcorporatie."),
+        ):
+            ContactReport.objects.create(
+                match=match,
+                volunteer=anna,
+                happened_on=today - timedelta(days=days_ago),
+                duration_minutes=minutes,
+                kind=kind,
+                activities=["practical", "housing"],
+                how_it_went=mood,
+                notes=notes,
+                read_at=timezone.now() if days_ago > 10 else None,
+                read_by=professional if days_ago > 10 else None,
+            )
+        SupervisionNote.objects.create(
+            volunteer=anna,
+            author=professional,
+            held_on=today - timedelta(days=50),
+            form="one_to_one",
+            topics="Grenzen: Kees vraagt om geld te lenen.",
+            agreements="Anna leent niets uit en bespreekt het met Kees.",
+            shared_with_volunteer=True,
+        )
+        group = IntervisionGroup.objects.create(
+            organisation=organisation, name="Intervisie Enschede", facilitator=coordinator
+        )
+        members = list(
+            Volunteer.objects.filter(organisation=organisation, status=Volunteer.Status.ACTIVE)[:6]
+        )
+        group.members.set(members)
+        session = IntervisionSession.objects.create(
+            group=group,
+            starts_at=timezone.now() + timedelta(days=9),
+            place="Kantoor Enschede",
+            topic="Een cadeau van je cliënt: aannemen of niet?",
+        )
+        IntervisionInvitation.objects.bulk_create(
+            IntervisionInvitation(session=session, volunteer=member) for member in members
+        )
+        PracticeNote.objects.create(
+            organisation=organisation,
+            author=professional,
+            title="Wat ik doe als een vrijwilliger zich zorgen maakt maar niets meldt",
+            body="Ik bel binnen een week na elk contactverslag met 'ging matig' even na.",
+            roles=["buddy"],
+            activities=["relapse"],
+        )
 
     def _seed_matching(
         self,
@@ -450,6 +534,14 @@ class Command(BaseCommand):
             self.stdout.write(f"  {name}:")
             for role in DEMO_NAMES:
                 self.stdout.write(f"    {role:<13} {role}@{slug}.demo")
+            standard = {f"{role}@{slug}.demo" for role in DEMO_NAMES}
+            for email in (
+                User.objects.filter(organisation__name=name)
+                .exclude(email__in=standard)
+                .order_by("email")
+                .values_list("email", flat=True)
+            ):
+                self.stdout.write(f"    {'team lead':<13} {email}")
             organisation = Organisation.objects.filter(name=name).first()
             if organisation is not None:
                 apply_url = reverse("volunteers:apply", kwargs={"organisation_id": organisation.pk})
