@@ -109,6 +109,12 @@ def _fast_password_hashing(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _private_media_in_a_temporary_folder(settings: Any, tmp_path: Any) -> None:
+    """Uploaded receipts go to a folder of the test's own, never into var/."""
+    settings.MEDIA_ROOT = tmp_path / "private-media"
+
+
+@pytest.fixture(autouse=True)
 def _eager_celery(settings: Any) -> None:
     """Tasks run in-process in tests; on_commit dispatch is exercised with
     django_capture_on_commit_callbacks."""
