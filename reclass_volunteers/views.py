@@ -25,6 +25,7 @@ from reclass_volunteers.forms import (
     add_service_errors,
 )
 from reclass_volunteers.models import Invitation, Role, User
+from supervision.services.signals import team_lead_candidates
 
 PAGE_SIZE = 25
 
@@ -205,7 +206,13 @@ def user_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "reclass_volunteers/user_list.html",
-        {"page": page, "query": query, "invitations": invitations},
+        {
+            "page": page,
+            "query": query,
+            "invitations": invitations,
+            # Professionals' team leads, to whom unacknowledged relapse signals escalate.
+            "team_leads": team_lead_candidates(by=user),
+        },
     )
 
 

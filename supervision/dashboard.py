@@ -3,6 +3,7 @@ now, read in a fixed number of queries whatever the size of the caseload.
 
 - the running matches with the last reported contact (days since, none yet);
 - open relapse signals by severity and age, the oldest first;
+- supervision overdue against each volunteer's plan (a professional: those they supervise);
 - for coordinators also: expenses waiting for approval and open discussion points.
 """
 
@@ -20,11 +21,13 @@ from matching.models import Match
 from reclass_volunteers import access
 from reclass_volunteers.models import Role, User
 from supervision.models import Expense, Severity
+from supervision.services.guidance import overdue_supervision
 
 # Age buckets of open signals, in hours: under 4, 4 to 24, 1 to 3 days, longer.
 AGE_BUCKETS = ((4, "lt4h"), (24, "lt1d"), (72, "lt3d"), (None, "older"))
 MATCHES_SHOWN = 25
 SIGNALS_SHOWN = 10
+OVERDUE_SHOWN = 10
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,7 @@ def signal_overview(user: User, now: datetime) -> dict[str, Any]:
     return {
         "total": len(ages),
         "rows": [
-            (label, [table[value][key] for key in buckets], sum(table[value].values()))
+            (str(label), [table[value][key] for key in buckets], sum(table[value].values()))
             for value, label in severities
         ],
         "columns": [labels[key] for key in buckets],
@@ -106,9 +109,15 @@ def match_rows(user: User, today: date) -> list[MatchRow]:
 def dashboard(user: User, now: datetime | None = None) -> dict[str, Any]:
     now = now or timezone.now()
     today = timezone.localdate(now)
+    volunteers = access.volunteers_visible_to(user)
+    if user.role == Role.PROFESSIONAL:
+        volunteers = volunteers.filter(supervisor=user)
+    overdue = overdue_supervision(volunteers, today)
     context: dict[str, Any] = {
         "signals": signal_overview(user, now),
         "match_rows": match_rows(user, today),
+        "overdue_supervision": overdue[:OVERDUE_SHOWN],
+        "overdue_supervision_total": len(overdue),
     }
     if user.role in (Role.COORDINATOR, Role.ADMIN):
         counts = access.expenses_visible_to(user).aggregate(
@@ -119,4 +128,3 @@ def dashboard(user: User, now: datetime | None = None) -> dict[str, Any]:
             access.discussion_points_visible_to(user).filter(addressed_at__isnull=True).count()
         )
     return context
-

@@ -311,9 +311,9 @@ PAGE_QUERIES = [
     ("professional", "clients:client_list", 10),
     ("coordinator", "matching:match_list", 11),
     ("professional", "matching:match_list", 11),
-    ("admin", "user_list", 10),
-    ("coordinator", "home", 18),
-    ("professional", "home", 15),
+    ("admin", "user_list", 11),
+    ("coordinator", "home", 19),
+    ("professional", "home", 16),
     ("volunteer", "home", 9),
     ("admin", "home", 13),
 ]

@@ -110,7 +110,7 @@ def test_coordinators_see_what_waits_for_them(world: World) -> None:
 
 
 @pytest.mark.parametrize("size", [2, 20])
-@pytest.mark.parametrize(("role", "bound"), [("coordinator", 18), ("professional", 15)])
+@pytest.mark.parametrize(("role", "bound"), [("coordinator", 19), ("professional", 16)])
 def test_the_home_page_with_its_dashboard_takes_fixed_queries(
     world: World, size: int, role: str, bound: int, django_assert_max_num_queries: Any
 ) -> None:
@@ -126,3 +126,26 @@ def test_the_home_page_with_its_dashboard_takes_fixed_queries(
         response = http.get(reverse("home"))
     assert response.status_code == 200
     assert response.context["signals"]["total"] == size
+
+
+def test_supervision_overdue_against_the_plan_is_on_the_dashboard(world: World) -> None:
+    world.volunteer.supervision_interval_weeks = 4
+    world.volunteer.status_changed_at = timezone.now() - timedelta(days=60)
+    world.volunteer.save()
+    not_supervised_by_them = VolunteerFactory(
+        organisation=world.org_a,
+        supervision_interval_weeks=2,
+        status_changed_at=timezone.now() - timedelta(days=60),
+    )
+
+    mine = dashboard(world.professional)
+    everyone = dashboard(world.coordinator)
+
+    assert [row.volunteer for row in mine["overdue_supervision"]] == [world.volunteer]
+    assert mine["overdue_supervision"][0].days_overdue == 60 - 28
+    assert {row.volunteer for row in everyone["overdue_supervision"]} == {
+        world.volunteer,
+        not_supervised_by_them,
+    }
+    page = client_for(world.professional).get(reverse("home")).content.decode()
+    assert world.volunteer.full_name in page
