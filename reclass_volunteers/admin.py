@@ -7,7 +7,14 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from reclass_volunteers.models import AuditEvent, Invitation, Notification, Organisation, User
+from reclass_volunteers.models import (
+    AuditEvent,
+    Invitation,
+    Notification,
+    Organisation,
+    SweepRun,
+    User,
+)
 
 
 @admin.register(Organisation)
@@ -84,4 +91,24 @@ class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(SweepRun)
+class SweepRunAdmin(admin.ModelAdmin[SweepRun]):
+    """The operations page of the reminder sweeps: each run, what it sent, what failed."""
+
+    list_display = ["name", "started_at", "finished_at", "sent", "skipped", "failed"]
+    list_filter = ["name"]
+    fields = ["name", "started_at", "finished_at", "sent", "skipped", "error"]
+    readonly_fields = fields  # type: ignore[assignment]  # same strings, narrower stub
+
+    @admin.display(boolean=True, description="failed")
+    def failed(self, run: SweepRun) -> bool:
+        return bool(run.error)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import secrets
+from datetime import time
 from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
-from django.db.models import Case, Q, Value, When
+from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Cast, Concat, Lower
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -392,3 +393,91 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+
+class ReminderPolicy(models.Model):
+    """Per organisation: when reminders go out (issue 6). Each lead time is in days before the
+    moment, each interval in days or weeks; messages due in the quiet hours wait for morning."""
+
+    organisation = models.OneToOneField(
+        Organisation, on_delete=models.CASCADE, related_name="reminder_policy"
+    )
+    session_first_days = models.PositiveSmallIntegerField(
+        _("session reminder: first, days before"), default=7
+    )
+    session_second_days = models.PositiveSmallIntegerField(
+        _("session reminder: second, days before"), default=1
+    )
+    expiry_first_days = models.PositiveSmallIntegerField(
+        _("expiry warning: first, days before"), default=60
+    )
+    expiry_second_days = models.PositiveSmallIntegerField(
+        _("expiry warning: second, days before"), default=14
+    )
+    contact_nudge_volunteer_days = models.PositiveSmallIntegerField(
+        _("no contact reported: nudge the volunteer after (days)"), default=21
+    )
+    contact_nudge_professional_days = models.PositiveSmallIntegerField(
+        _("no contact reported: tell the professional after (days)"), default=42
+    )
+    wellbeing_interval_weeks = models.PositiveSmallIntegerField(
+        _("well-being check-in every (weeks)"), default=6
+    )
+    quiet_from = models.TimeField(_("no e-mail from"), default=time(21, 0))
+    quiet_until = models.TimeField(_("no e-mail until"), default=time(7, 0))
+
+    class Meta:
+        verbose_name = _("reminder policy")
+        verbose_name_plural = _("reminder policies")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(session_first_days__gte=1)
+                & Q(session_first_days__lte=365)
+                & Q(session_second_days__gte=1)
+                & Q(session_second_days__lte=365)
+                & Q(expiry_first_days__gte=1)
+                & Q(expiry_first_days__lte=365)
+                & Q(expiry_second_days__gte=1)
+                & Q(expiry_second_days__lte=365)
+                & Q(contact_nudge_volunteer_days__gte=1)
+                & Q(contact_nudge_volunteer_days__lte=365)
+                & Q(contact_nudge_professional_days__gte=1)
+                & Q(contact_nudge_professional_days__lte=365)
+                & Q(wellbeing_interval_weeks__gte=1)
+                & Q(wellbeing_interval_weeks__lte=52),
+                name="reminder_policy_ranges",
+            ),
+            models.CheckConstraint(
+                condition=~Q(quiet_from=F("quiet_until")), name="reminder_policy_quiet_not_all_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.organisation)
+
+    @classmethod
+    def for_organisation(cls, organisation: Organisation) -> ReminderPolicy:
+        """The saved policy, or the defaults (unsaved: reading never writes)."""
+        return cls.objects.filter(organisation=organisation).first() or cls(
+            organisation=organisation
+        )
+
+
+class SweepRun(models.Model):
+    """One run of one periodic sweep: for the operations page and to prove a rerun sent
+    nothing. `sent` counts new messages; `skipped` those whose key was already used."""
+
+    name = models.CharField(max_length=60, db_index=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    sent = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("sweep run")
+        verbose_name_plural = _("sweep runs")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.started_at:%Y-%m-%d %H:%M}"

@@ -318,6 +318,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "supervision.tasks.signal_escalation_sweep_task",
         "schedule": env.float("SIGNAL_SWEEP_SECONDS", default=300.0),
     },
+    # Reminders and appreciation moments (issue 6): every sweep asks what is due now.
+    "reminder-sweeps": {
+        "task": "reclass_volunteers.tasks.run_sweeps_task",
+        "schedule": env.float("REMINDER_SWEEP_SECONDS", default=900.0),
+    },
     "weekly-report-digest": {
         "task": "supervision.tasks.weekly_digest_task",
         "schedule": crontab(day_of_week="mon", hour=7, minute=0),

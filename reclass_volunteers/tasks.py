@@ -25,3 +25,11 @@ def outbox_sweep_task() -> dict[str, int]:
 @shared_task(acks_late=True)
 def housekeeping_task() -> dict[str, int]:
     return services.housekeeping_run()
+
+
+@shared_task(acks_late=True)
+def run_sweeps_task() -> dict[str, int]:
+    """All reminder sweeps (issue 6); each records a SweepRun."""
+    from reclass_volunteers.sweeps import run_sweeps
+
+    return {run.name: run.sent for run in run_sweeps()}

@@ -1,0 +1,78 @@
+"""Periodic sweeps (issue 6): each asks the database what is due now and sends it through the
+outbox, whose unique key (kind, recipient, subject, occasion) makes a second run send nothing.
+
+A sweep is a function `(now) -> SweepResult` registered with `@sweep("name")` in an app's
+`sweeps.py`; `run_sweeps()` imports those modules, runs every sweep (or the named ones), and
+records a SweepRun each, also when one fails (the others still run). Beat calls
+`reclass_volunteers.tasks.run_sweeps_task`; `manage.py run_sweeps` runs them by hand.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils import timezone
+from django.utils.module_loading import autodiscover_modules
+
+from reclass_volunteers.models import SweepRun
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class SweepResult:
+    sent: int = 0
+    skipped: int = 0
+
+    def count(self, created: bool) -> None:
+        """Count one notify() outcome: new, or already sent by an earlier run."""
+        if created:
+            self.sent += 1
+        else:
+            self.skipped += 1
+
+
+SweepFn = Callable[[datetime], SweepResult]
+REGISTRY: dict[str, SweepFn] = {}
+
+
+def sweep(name: str) -> Callable[[SweepFn], SweepFn]:
+    def register(fn: SweepFn) -> SweepFn:
+        REGISTRY[name] = fn
+        return fn
+
+    return register
+
+
+def discover() -> dict[str, SweepFn]:
+    autodiscover_modules("sweeps")
+    return REGISTRY
+
+
+def run_sweeps(
+    names: Iterable[str] | None = None, *, now: datetime | None = None
+) -> list[SweepRun]:
+    """Run the sweeps and record each run. An unknown name raises KeyError before anything
+    runs; a sweep that fails is recorded with its error and does not stop the others."""
+    registry = discover()
+    chosen = list(names) if names is not None else sorted(registry)
+    unknown = [name for name in chosen if name not in registry]
+    if unknown:
+        raise KeyError(f"Unknown sweeps: {', '.join(unknown)}")
+    runs = []
+    for name in chosen:
+        run = SweepRun.objects.create(name=name)
+        try:
+            result = registry[name](now or timezone.now())
+        except Exception as error:  # recorded and logged; the next sweep still runs
+            logger.exception("Sweep %s failed", name)
+            run.error = f"{type(error).__name__}: {error}"
+        else:
+            run.sent, run.skipped = result.sent, result.skipped
+        run.finished_at = timezone.now()
+        run.save(update_fields=["sent", "skipped", "error", "finished_at"])
+        runs.append(run)
+    return runs
