@@ -94,6 +94,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         blank=True,
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, blank=True)
+    reminders_opt_out = models.BooleanField(
+        _("no reminder e-mails"),
+        default=False,
+        help_text=_(
+            "Reminders and appreciation messages are not e-mailed (they stay visible here). "
+            "Signals and safety messages always are."
+        ),
+    )
     # A professional's team lead: relapse signals left unacknowledged escalate to them.
     team_lead = models.ForeignKey(
         "self",

@@ -9,7 +9,7 @@ twice; if the broker is down the row simply waits for `sweep()`.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -21,7 +21,7 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 from reclass_volunteers.models import Notification
 
 if TYPE_CHECKING:
-    from reclass_volunteers.models import User
+    from reclass_volunteers.models import Organisation, User
 
 logger = logging.getLogger(__name__)
 
@@ -48,9 +48,16 @@ def notify(
     occasion: str = "",
     email: bool = True,
     show_in_app: bool = True,
+    reminder: bool = False,
+    organisation: Organisation | None = None,
 ) -> tuple[Notification, bool]:
     """Tell `recipient` (a user) or `to_email` (someone without an account) something once.
-    Returns the notification and whether it is new."""
+    Returns the notification and whether it is new.
+
+    `reminder=True` marks a non-essential message (reminders, appreciation): its e-mail waits
+    until the end of the organisation's quiet hours (`organisation`, default the recipient's),
+    and is not sent at all to a recipient who opted out of such messages (they still see it in
+    the app). Signals and safety messages are never reminders."""
     if (recipient is None) == (not to_email):
         raise ValueError("notify() needs exactly one of recipient and to_email.")
     key = {
@@ -65,6 +72,14 @@ def notify(
         return existing, False
     address = recipient.email if recipient is not None else to_email.strip()
     wants_email = email and bool(address)
+    send_from = timezone.now()
+    if reminder and wants_email:
+        if recipient is not None and recipient.reminders_opt_out:
+            wants_email = False
+        else:
+            organisation = organisation or (recipient.organisation if recipient else None)
+            if organisation is not None:
+                send_from = after_quiet_hours(organisation, send_from)
     try:
         # A savepoint, so that losing a race to a concurrent caller leaves the outer
         # transaction usable.
@@ -82,12 +97,31 @@ def notify(
                     if wants_email
                     else Notification.EmailStatus.NONE
                 ),
+                next_attempt_at=send_from,
             )
     except IntegrityError:
         return Notification.objects.get(**key), False
-    if wants_email:
+    if wants_email and send_from <= timezone.now():
         transaction.on_commit(lambda: enqueue_delivery(notification.pk))
+    # A message held for the morning is sent by the outbox sweep once it is due.
     return notification, True
+
+
+def after_quiet_hours(organisation: Organisation, moment: datetime) -> datetime:
+    """`moment`, or the end of the organisation's quiet hours when it falls inside them
+    (quiet hours may run past midnight, e.g. 21:00-07:00)."""
+    from reclass_volunteers.models import ReminderPolicy
+
+    policy = ReminderPolicy.for_organisation(organisation)
+    local = timezone.localtime(moment)
+    start, end, now = policy.quiet_from, policy.quiet_until, local.time()
+    inside = start <= now < end if start < end else now >= start or now < end
+    if not inside:
+        return moment
+    wake = local.replace(hour=end.hour, minute=end.minute, second=0, microsecond=0)
+    if wake <= local:
+        wake += timedelta(days=1)
+    return wake
 
 
 def enqueue_delivery(notification_id: int) -> None:

@@ -55,6 +55,7 @@ urlpatterns = [
     path("meldingen/", views.notification_list, name="notification_list"),
     path("meldingen/<int:pk>/gelezen/", views.notification_read, name="notification_read"),
     path("meldingen/alles-gelezen/", views.notifications_read_all, name="notifications_read_all"),
+    path("meldingen/herinneringen/", views.reminder_emails_set, name="reminder_emails_set"),
     path("beheer/gebruikers/", views.user_list, name="user_list"),
     path("beheer/gebruikers/uitnodigen/", views.user_invite, name="user_invite"),
     path("beheer/gebruikers/<int:pk>/actief/", views.user_set_active, name="user_set_active"),

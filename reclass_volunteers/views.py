@@ -109,6 +109,26 @@ def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+def reminder_emails_set(request: HttpRequest) -> HttpResponse:
+    """Opt out of (or back into) reminder and appreciation e-mails; signals and safety
+    messages are always e-mailed."""
+    user = request.user
+    assert isinstance(user, User)
+    opt_out = request.POST.get("reminder_emails") != "on"
+    if user.reminders_opt_out != opt_out:
+        user.reminders_opt_out = opt_out
+        user.save(update_fields=["reminders_opt_out"])
+        audit.record(action="user.reminder_emails", request=request, obj=user)
+    messages.success(
+        request,
+        _("You no longer receive reminder e-mails.")
+        if opt_out
+        else _("You receive reminder e-mails again."),
+    )
+    return redirect("notification_list")
+
+
+@require_POST
 def notifications_read_all(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)

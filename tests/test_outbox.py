@@ -650,3 +650,75 @@ def test_notify_needs_exactly_one_kind_of_recipient(world: World) -> None:
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Notification.objects.create(kind="x", title="t")
+
+
+# --- Reminders: quiet hours and opt-out (issue 6) ------------------------------------------
+
+
+def _reminder(world: World, recipient: User, occasion: str = "7d") -> Notification:
+    notification, _created = outbox.notify(
+        kind="session.reminder",
+        recipient=recipient,
+        title="Training over een week",
+        subject=world.match,
+        occasion=occasion,
+        reminder=True,
+    )
+    return notification
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reminder_due_at_night_waits_for_the_morning(world: World) -> None:
+    from reclass_volunteers.models import ReminderPolicy
+
+    ReminderPolicy.objects.create(organisation=world.org_a)  # quiet 21:00-07:00
+    night = timezone.make_aware(timezone.datetime(2026, 12, 1, 23, 30))
+    with time_machine.travel(night, tick=False):
+        held = _reminder(world, world.volunteer_user)
+    assert mail.outbox == []
+    assert timezone.localtime(held.next_attempt_at).strftime("%Y-%m-%d %H:%M") == (
+        "2026-12-02 07:00"
+    )
+    # The outbox sweep leaves it until it is due, then sends it once.
+    with time_machine.travel(night + timedelta(hours=3), tick=False):
+        outbox_sweep_task()
+    assert mail.outbox == []
+    with time_machine.travel(night + timedelta(hours=8), tick=False):
+        outbox_sweep_task()
+        outbox_sweep_task()
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reminder_by_day_and_a_signal_at_night_go_at_once(world: World) -> None:
+    day = timezone.make_aware(timezone.datetime(2026, 12, 1, 10, 0))
+    with time_machine.travel(day, tick=False):
+        _reminder(world, world.volunteer_user)
+    assert len(mail.outbox) == 1
+    night = timezone.make_aware(timezone.datetime(2026, 12, 1, 2, 0))
+    with time_machine.travel(night, tick=False):
+        _notify(world, recipient=world.professional)  # not a reminder: never held
+    assert len(mail.outbox) == 2
+
+
+def test_an_opted_out_volunteer_gets_reminders_in_the_app_only(world: World) -> None:
+    world.volunteer_user.reminders_opt_out = True
+    world.volunteer_user.save()
+    held = _reminder(world, world.volunteer_user)
+    assert held.email_status == Notification.EmailStatus.NONE
+    assert held.show_in_app
+    # Essential messages still go by e-mail.
+    essential = _notify(world, recipient=world.volunteer_user)
+    assert essential.email_status != Notification.EmailStatus.NONE
+
+
+def test_the_reminder_e_mail_setting_on_the_notifications_page(world: World) -> None:
+    http = client_for(world.volunteer_user)
+    page = http.get(reverse("notification_list")).content.decode()
+    assert 'name="reminder_emails"' in page and "checked" in page
+    http.post(reverse("reminder_emails_set"), {})
+    world.volunteer_user.refresh_from_db()
+    assert world.volunteer_user.reminders_opt_out
+    http.post(reverse("reminder_emails_set"), {"reminder_emails": "on"})
+    world.volunteer_user.refresh_from_db()
+    assert not world.volunteer_user.reminders_opt_out

@@ -47,6 +47,7 @@ MATRIX: dict[str, Row] = {
         expect_foreign=everyone(404),
     ),
     "notifications_read_all": Row("post", everyone(302)),
+    "reminder_emails_set": Row("post", everyone(302)),
     "password_change": Row("get", everyone(200)),
     "password_change_done": Row("get", everyone(200)),
     "logout": Row("post", everyone(302)),
