@@ -323,12 +323,22 @@ class Command(BaseCommand):
         group.members.set(members)
         session = IntervisionSession.objects.create(
             group=group,
-            starts_at=timezone.now() + timedelta(days=9),
+            # Within a week: the reminder sweep has something to send in the demo.
+            starts_at=timezone.now() + timedelta(days=5),
             place="Kantoor Enschede",
             topic="Een cadeau van je cliënt: aannemen of niet?",
         )
         IntervisionInvitation.objects.bulk_create(
             IntervisionInvitation(session=session, volunteer=member) for member in members
+        )
+        # One certificate of conduct runs out in 45 days: the expiry warning is due.
+        from volunteers.models.screening import _add_months
+
+        renew_years = VolunteerPolicy.for_organisation(organisation).certificate_renew_years
+        gerrit = Volunteer.objects.get(organisation=organisation, first_name="Gerrit")
+        gerrit.certificates.update(
+            issued_on=_add_months(today + timedelta(days=45), -12 * renew_years),
+            requested_on=_add_months(today + timedelta(days=35), -12 * renew_years),
         )
         PracticeNote.objects.create(
             organisation=organisation,
