@@ -42,6 +42,7 @@ MANAGEMENT = [
     (_("Volunteer policy"), "volunteers:policy_edit", {C, A}),
     (_("Matching policy"), "matching:matching_policy", {C, A}),
     (_("Supervision policy"), "supervision:supervision_policy", {C, A}),
+    (_("Reminders"), "reminder_policy", {C, A}),
     (_("Users"), "user_list", {A}),
     (_("Organisation"), "organisation_settings", {A}),
     (_("Audit log"), "audit_list", {A}),

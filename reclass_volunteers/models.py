@@ -489,3 +489,6 @@ class SweepRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+from reclass_volunteers.models_calendar import CalendarToken  # noqa: E402, F401

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from reclass_volunteers import views
+from reclass_volunteers import views, views_reminders
 from reclass_volunteers.forms import EmailAuthenticationForm
 
 auth_patterns = [
@@ -53,6 +53,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     *auth_patterns,
     path("meldingen/", views.notification_list, name="notification_list"),
+    *views_reminders.urlpatterns,
     path("meldingen/<int:pk>/gelezen/", views.notification_read, name="notification_read"),
     path("meldingen/alles-gelezen/", views.notifications_read_all, name="notifications_read_all"),
     path("meldingen/herinneringen/", views.reminder_emails_set, name="reminder_emails_set"),

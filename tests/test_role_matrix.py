@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from tests import reminders_matrix
 from tests.clients import matrix_clients
 from tests.conftest import ROLES, World, client_for
 from tests.matching import (
@@ -105,6 +106,7 @@ for _area in (
     matrix_reports,
     matrix_expenses,
     matrix_guidance,
+    reminders_matrix,
 ):
     MATRIX.update(_area.ROWS)
 
@@ -123,6 +125,7 @@ PUBLIC = {
     "volunteers:apply",
     "volunteers:apply_thanks",
     "volunteers:privacy_statement",
+    "calendar_feed",
 }
 
 
