@@ -120,10 +120,6 @@ def _postcode_digits(postcode: str) -> str:
     return found.group(1) if found else ""
 
 
-def _slot_label(slot: str) -> str:
-    return slot_label(slot)
-
-
 def _shared_value(client: Client, key: str) -> str | list[str]:
     if key == "first_name":
         return client.first_name
@@ -147,7 +143,7 @@ def _shared_value(client: Client, key: str) -> str | list[str]:
         ]
     if key == "availability":
         chosen = set(client.availability or [])
-        return [_slot_label(slot) for slot in AVAILABILITY_SLOTS if slot in chosen]
+        return [slot_label(slot) for slot in AVAILABILITY_SLOTS if slot in chosen]
     if key == "preferences_note":
         return client.preferences_note
     if key == "phone":

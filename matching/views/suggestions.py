@@ -83,10 +83,6 @@ class RuleCount:
     count: int
 
 
-def _slot_label(slot: str) -> str:
-    return slot_label(slot)
-
-
 def _client_summary(client: Client, required: frozenset[str]) -> dict[str, object]:
     """What the coordinator needs to judge the suggestions (staff-only page: flags included)."""
     activities = dict(ActivityType.choices)
@@ -99,7 +95,7 @@ def _client_summary(client: Client, required: frozenset[str]) -> dict[str, objec
         "flags": [str(flags.get(flag, flag)) for flag in client.risk_flags or []],
         "required_trainings": sorted(required),
         "languages": list(client.languages or []),
-        "availability": [_slot_label(slot) for slot in client.availability or []],
+        "availability": [slot_label(slot) for slot in client.availability or []],
         "preferences": [str(activities.get(key, key)) for key in client.preferences or []],
     }
 
