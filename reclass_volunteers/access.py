@@ -38,8 +38,10 @@ if TYPE_CHECKING:
         PracticeNote,
         RelapseSignal,
         SupervisionNote,
+        WellbeingCheckIn,
     )
     from volunteers.models import (
+        AttentionItem,
         Competency,
         Course,
         Enrolment,
@@ -321,6 +323,37 @@ def role_profiles_visible_to(user: User) -> models.QuerySet[RoleProfile]:
     if not _is_member(user):
         return RoleProfile.objects.none()
     return RoleProfile.objects.filter(organisation=user.organisation)
+
+
+# --- Reminders and appreciation (issue 6) --------------------------------------------------
+
+
+def attention_items_visible_to(user: User) -> models.QuerySet[AttentionItem]:
+    """Personal attention is the coordinators' work: coordinators and admins see their
+    organisation's items; nobody else sees any (not even the volunteer it is about)."""
+    from volunteers.models import AttentionItem
+
+    qs = AttentionItem.objects.all()
+    if not _is_member(user) or user.role not in (Role.COORDINATOR, Role.ADMIN):
+        return qs.none()
+    return qs.filter(organisation=user.organisation)
+
+
+def wellbeing_checkins_visible_to(user: User) -> models.QuerySet[WellbeingCheckIn]:
+    """How a volunteer is doing is between them and the coordinators (who follow up a low
+    answer); admins read along. Professionals do not see check-ins: the volunteer answers more
+    freely when their supervisor does not read it. A volunteer sees only their own."""
+    from supervision.models import WellbeingCheckIn
+
+    qs = WellbeingCheckIn.objects.all()
+    if not _is_member(user):
+        return qs.none()
+    qs = qs.filter(organisation=user.organisation)
+    if user.role in (Role.COORDINATOR, Role.ADMIN):
+        return qs
+    if user.role == Role.VOLUNTEER:
+        return qs.filter(volunteer__user=user)
+    return qs.none()
 
 
 def users_visible_to(user: User) -> models.QuerySet[User]:

@@ -12,8 +12,9 @@ from django import forms
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from clients.models import RiskFlag
 from reclass_volunteers.models import ReminderPolicy
-from reclass_volunteers.services_reminders import POLICY_FIELDS, TIME_FIELDS
+from reclass_volunteers.services_reminders import FLAG_FIELDS, POLICY_FIELDS, TIME_FIELDS
 
 HELP_TEXTS = {
     "session_first_days": _(
@@ -39,6 +40,14 @@ HELP_TEXTS = {
     "wellbeing_interval_weeks": _(
         "How often volunteers are asked how they are doing (1 to 52 weeks)."
     ),
+    "attention_lead_days": _(
+        "Birthdays, anniversaries and other moments for personal attention appear on the "
+        "coordinators' home page this many days ahead (1 to 365)."
+    ),
+    "wellbeing_risk_flags": _(
+        "Volunteers with a running match with a client who has one of these risk factors "
+        "are asked regularly how they are doing. Choose none to ask nobody."
+    ),
     "quiet_from": _(
         "From this time no e-mail goes out; what falls in the quiet hours is sent when they end."
     ),
@@ -58,7 +67,14 @@ class ReminderPolicyForm(forms.Form):
             assert isinstance(model_field, models.Field)
             label = model_field.verbose_name
             field: forms.Field
-            if name in TIME_FIELDS:
+            if name in FLAG_FIELDS:
+                field = forms.MultipleChoiceField(
+                    label=label,
+                    choices=RiskFlag.choices,
+                    required=False,
+                    widget=forms.CheckboxSelectMultiple,
+                )
+            elif name in TIME_FIELDS:
                 field = forms.TimeField(
                     label=label,
                     widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),

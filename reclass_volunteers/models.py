@@ -403,6 +403,10 @@ class Notification(models.Model):
         return self.read_at is not None
 
 
+def default_wellbeing_risk_flags() -> list[str]:
+    return ["sex_offence"]
+
+
 class ReminderPolicy(models.Model):
     """Per organisation: when reminders go out (issue 6). Each lead time is in days before the
     moment, each interval in days or weeks; messages due in the quiet hours wait for morning."""
@@ -431,6 +435,16 @@ class ReminderPolicy(models.Model):
     wellbeing_interval_weeks = models.PositiveSmallIntegerField(
         _("well-being check-in every (weeks)"), default=6
     )
+    # Check-ins go to volunteers with a running match whose client carries one of these risk
+    # factors (values of clients.models.RiskFlag; the stigma weighs on the volunteer too).
+    wellbeing_risk_flags = models.JSONField(
+        _("well-being check-ins for volunteers of clients with"),
+        default=default_wellbeing_risk_flags,
+        blank=True,
+    )
+    attention_lead_days = models.PositiveSmallIntegerField(
+        _("personal attention: show moments this many days ahead"), default=7
+    )
     quiet_from = models.TimeField(_("no e-mail from"), default=time(21, 0))
     quiet_until = models.TimeField(_("no e-mail until"), default=time(7, 0))
 
@@ -452,7 +466,9 @@ class ReminderPolicy(models.Model):
                 & Q(contact_nudge_professional_days__gte=1)
                 & Q(contact_nudge_professional_days__lte=365)
                 & Q(wellbeing_interval_weeks__gte=1)
-                & Q(wellbeing_interval_weeks__lte=52),
+                & Q(wellbeing_interval_weeks__lte=52)
+                & Q(attention_lead_days__gte=1)
+                & Q(attention_lead_days__lte=365),
                 name="reminder_policy_ranges",
             ),
             models.CheckConstraint(
@@ -480,6 +496,8 @@ class SweepRun(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     sent = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
+    # {"<organisation id>": {"sent": n, "skipped": m}}: what the run did for each organisation.
+    counts = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
 
     class Meta:

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from clients.models import RiskFlag
 from reclass_volunteers import audit
 from reclass_volunteers.models import Organisation, ReminderPolicy, User
 from reclass_volunteers.models_calendar import CalendarToken
@@ -24,10 +25,12 @@ DAY_FIELDS = (
     "expiry_second_days",
     "contact_nudge_volunteer_days",
     "contact_nudge_professional_days",
+    "attention_lead_days",
 )
 WEEK_FIELDS = ("wellbeing_interval_weeks",)
 TIME_FIELDS = ("quiet_from", "quiet_until")
-POLICY_FIELDS = (*DAY_FIELDS, *WEEK_FIELDS, *TIME_FIELDS)
+FLAG_FIELDS = ("wellbeing_risk_flags",)
+POLICY_FIELDS = (*DAY_FIELDS, *WEEK_FIELDS, *FLAG_FIELDS, *TIME_FIELDS)
 MAX_DAYS = 365
 MAX_WEEKS = 52
 
@@ -46,6 +49,18 @@ def _policy_errors(values: dict[str, Any]) -> dict[str, str]:
             errors[name] = _("Enter at least 1 week.")
         elif value > MAX_WEEKS:
             errors[name] = _("Enter at most %(max)d weeks (one year).") % {"max": MAX_WEEKS}
+    flags = values["wellbeing_risk_flags"]
+    if not isinstance(flags, list | tuple) or not set(flags) <= set(RiskFlag.values):
+        errors["wellbeing_risk_flags"] = _("Choose from the risk factors in the list.")
+    if (
+        "contact_nudge_volunteer_days" not in errors
+        and "contact_nudge_professional_days" not in errors
+        and values["contact_nudge_professional_days"] <= values["contact_nudge_volunteer_days"]
+    ):
+        errors["contact_nudge_professional_days"] = _(
+            "The professional is told after the volunteer was reminded: enter more days than "
+            "for the volunteer (%(days)d)."
+        ) % {"days": values["contact_nudge_volunteer_days"]}
     for first, second in (
         ("session_first_days", "session_second_days"),
         ("expiry_first_days", "expiry_second_days"),
@@ -89,6 +104,7 @@ def reminder_policy_update(
     if errors:
         raise ValidationError(errors)
     created = policy.pk is None
+    values["wellbeing_risk_flags"] = sorted(set(values["wellbeing_risk_flags"]))
     for name, value in values.items():
         setattr(policy, name, value)
     policy.full_clean()

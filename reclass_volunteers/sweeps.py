@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
-from reclass_volunteers.models import SweepRun
+from reclass_volunteers.models import Organisation, SweepRun
 
 logger = logging.getLogger(__name__)
 
@@ -26,13 +26,24 @@ logger = logging.getLogger(__name__)
 class SweepResult:
     sent: int = 0
     skipped: int = 0
+    # Per organisation id: [sent, skipped], so an organisation's administrator sees their own
+    # figures on the operations page and nobody else's.
+    by_organisation: dict[int, list[int]] = field(default_factory=dict)
 
-    def count(self, created: bool) -> None:
+    def count(self, created: bool, organisation: Organisation | int | None = None) -> None:
         """Count one notify() outcome: new, or already sent by an earlier run."""
         if created:
             self.sent += 1
         else:
             self.skipped += 1
+        if organisation is not None:
+            key = organisation if isinstance(organisation, int) else organisation.pk
+            counts = self.by_organisation.setdefault(key, [0, 0])
+            counts[0 if created else 1] += 1
+
+    def skip(self, organisation: Organisation | int | None = None) -> None:
+        """Count one message an earlier run already sent."""
+        self.count(False, organisation)
 
 
 SweepFn = Callable[[datetime], SweepResult]
@@ -72,7 +83,11 @@ def run_sweeps(
             run.error = f"{type(error).__name__}: {error}"
         else:
             run.sent, run.skipped = result.sent, result.skipped
+            run.counts = {
+                str(org): {"sent": sent, "skipped": skipped}
+                for org, (sent, skipped) in sorted(result.by_organisation.items())
+            }
         run.finished_at = timezone.now()
-        run.save(update_fields=["sent", "skipped", "error", "finished_at"])
+        run.save(update_fields=["sent", "skipped", "counts", "error", "finished_at"])
         runs.append(run)
     return runs

@@ -14,12 +14,7 @@ from reclass_volunteers.models import AuditEvent, ReminderPolicy
 from reclass_volunteers.services_reminders import reminder_policy_update
 from tests.conftest import World, client_for
 
-# The CalendarToken table, until the integrator's migration makes it (autouse, session-wide).
-
-# Until the project's urls.py includes these routes (the integrator adds the line), the tests
-# run against the project's routes plus this module's.
-
-VALID = {
+VALID: dict[str, Any] = {
     "session_first_days": "10",
     "session_second_days": "2",
     "expiry_first_days": "90",
@@ -27,12 +22,14 @@ VALID = {
     "contact_nudge_volunteer_days": "14",
     "contact_nudge_professional_days": "28",
     "wellbeing_interval_weeks": "8",
+    "wellbeing_risk_flags": ["sex_offence", "violence"],
+    "attention_lead_days": "10",
     "quiet_from": "22:00",
     "quiet_until": "08:00",
 }
 
 
-def _post(world: World, **changes: str) -> Any:
+def _post(world: World, **changes: Any) -> Any:
     return client_for(world.coordinator).post(reverse("reminder_policy"), {**VALID, **changes})
 
 
@@ -55,6 +52,8 @@ def test_save_creates_then_updates_the_policy(world: World, role: str) -> None:
     policy = ReminderPolicy.objects.get(organisation=world.org_a)
     assert (policy.session_first_days, policy.session_second_days) == (10, 2)
     assert (policy.quiet_from, policy.quiet_until) == (time(22, 0), time(8, 0))
+    assert policy.wellbeing_risk_flags == ["sex_offence", "violence"]
+    assert policy.attention_lead_days == 10
     assert AuditEvent.objects.filter(action="reminder_policy.create").count() == 1
 
     http.post(reverse("reminder_policy"), {**VALID, "wellbeing_interval_weeks": "4"})
@@ -86,6 +85,13 @@ REFUSALS = [
     ({"session_second_days": "10"}, "session_second_days", "fewer days than for the first"),
     ({"session_second_days": "12"}, "session_second_days", "fewer days than for the first"),
     ({"expiry_second_days": "90"}, "expiry_second_days", "fewer days than for the first"),
+    ({"attention_lead_days": "0"}, "attention_lead_days", "at least 1 day"),
+    (
+        {"contact_nudge_professional_days": "14"},
+        "contact_nudge_professional_days",
+        "more days than for the volunteer",
+    ),
+    ({"wellbeing_risk_flags": "kidnapping"}, "wellbeing_risk_flags", "Select a valid choice"),
 ]
 
 
@@ -100,7 +106,8 @@ def test_refusals_keep_the_input_and_save_nothing(
     assert message in errors, response.context["form"].errors
     # The user's input stays on the form.
     for name, value in changes.items():
-        assert str(response.context["form"][name].value()) == value
+        shown = response.context["form"][name].value()
+        assert (shown if isinstance(shown, list) else str(shown)) in (value, [value])
     assert not ReminderPolicy.objects.exists()
     assert not AuditEvent.objects.filter(action__startswith="reminder_policy").exists()
 
@@ -148,3 +155,24 @@ def test_service_keeps_fields_not_given(world: World) -> None:
     with pytest.raises(ValidationError) as refused:
         reminder_policy_update(by=world.coordinator, organisation=world.org_a, session_first_days=1)
     assert "session_second_days" in refused.value.error_dict
+
+
+def test_no_risk_factor_means_no_check_ins_and_is_allowed(world: World) -> None:
+    data = {k: v for k, v in VALID.items() if k != "wellbeing_risk_flags"}
+    response = client_for(world.coordinator).post(reverse("reminder_policy"), data)
+    assert response.status_code == 302
+    assert ReminderPolicy.objects.get().wellbeing_risk_flags == []
+
+
+def test_service_refuses_an_unknown_risk_factor(world: World) -> None:
+    with pytest.raises(ValidationError) as refused:
+        reminder_policy_update(
+            by=world.coordinator, organisation=world.org_a, wellbeing_risk_flags=["nonsense"]
+        )
+    assert "wellbeing_risk_flags" in refused.value.error_dict
+    assert not ReminderPolicy.objects.exists()
+
+
+def test_defaults_check_in_on_volunteers_of_sex_offence_clients(world: World) -> None:
+    policy = ReminderPolicy.for_organisation(world.org_a)
+    assert (policy.wellbeing_risk_flags, policy.attention_lead_days) == (["sex_offence"], 7)

@@ -26,8 +26,7 @@ def enrolled(world: World) -> None:
     EnrolmentFactory(session=session, volunteer=world.volunteer)
 
 
-@pytest.mark.usefixtures("enrolled")
-def test_run_records_the_counts_and_a_rerun_sends_nothing() -> None:
+def test_run_records_the_counts_and_a_rerun_sends_nothing(enrolled: None, world: World) -> None:
     [first] = sweeps.run_sweeps(["session_reminders"], now=START - timedelta(days=1))
     [again] = sweeps.run_sweeps(["session_reminders"], now=START - timedelta(hours=20))
     assert SweepRun.objects.count() == 2
@@ -36,6 +35,9 @@ def test_run_records_the_counts_and_a_rerun_sends_nothing() -> None:
     assert (first.name, first.sent, first.skipped, first.error) == ("session_reminders", 1, 0, "")
     assert (again.sent, again.skipped) == (0, 1)
     assert first.finished_at is not None
+    # Per organisation, for the organisation's own operations page.
+    assert first.counts == {str(world.org_a.pk): {"sent": 1, "skipped": 0}}
+    assert again.counts == {str(world.org_a.pk): {"sent": 0, "skipped": 1}}
 
 
 def test_list_names_the_sweeps(db: None) -> None:

@@ -93,7 +93,7 @@ class Sender:
         **message: Any,
     ) -> None:
         if (recipient.pk, str(subject.pk), occasion) in self.sent:
-            self.result.skipped += 1
+            self.result.skip(organisation)
             return
         _notification, created = outbox.notify(
             kind=self.kind,
@@ -104,7 +104,7 @@ class Sender:
             organisation=organisation,
             **message,
         )
-        self.result.count(created)
+        self.result.count(created, organisation)
 
 
 def moment_text(moment: datetime) -> str:

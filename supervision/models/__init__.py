@@ -20,6 +20,7 @@ from supervision.models.reports import (
     ReportReply,
 )
 from supervision.models.signals import RelapseSignal, Severity, SignalCategory
+from supervision.models.wellbeing import WellbeingCheckIn
 
 __all__ = [
     "AllowanceClaim",
@@ -41,4 +42,5 @@ __all__ = [
     "SignalCategory",
     "SupervisionNote",
     "SupervisionPolicy",
+    "WellbeingCheckIn",
 ]

@@ -1,5 +1,6 @@
 """Volunteer models, by part of the lifecycle."""
 
+from volunteers.models.attention import AttentionItem
 from volunteers.models.competencies import (
     Assessment,
     Competency,
@@ -22,6 +23,7 @@ from volunteers.models.volunteer import (
 __all__ = [
     "Application",
     "Assessment",
+    "AttentionItem",
     "Certificate",
     "Competency",
     "Course",
