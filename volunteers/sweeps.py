@@ -302,3 +302,8 @@ def expiry_warnings(now: datetime) -> SweepResult:
                     ),
                 )
     return result
+
+
+# Personal attention lives in its own module; importing it registers it. At the end: it
+# imports this module's helpers.
+from volunteers import sweeps_attention  # noqa: E402, F401

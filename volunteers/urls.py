@@ -1,6 +1,14 @@
 from __future__ import annotations
 
-from volunteers.views import application, competencies, groups, pipeline, profiles, training
+from volunteers.views import (
+    application,
+    attention,
+    competencies,
+    groups,
+    pipeline,
+    profiles,
+    training,
+)
 
 app_name = "volunteers"
 
@@ -11,4 +19,5 @@ urlpatterns = [
     *training.urlpatterns,
     *competencies.urlpatterns,
     *groups.urlpatterns,
+    *attention.urlpatterns,
 ]
