@@ -60,3 +60,7 @@ def intervision_reminders(now: datetime) -> SweepResult:
                 url=url,
             )
     return result
+
+
+# The other supervision sweeps live in their own modules; importing them registers them.
+from supervision import sweeps_guidance, sweeps_wellbeing  # noqa: E402, F401

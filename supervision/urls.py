@@ -9,6 +9,7 @@ from supervision.views import (
     practice,
     reports,
     signals,
+    wellbeing,
 )
 
 app_name = "supervision"
@@ -22,4 +23,5 @@ urlpatterns = [
     *intervision.urlpatterns,
     *practice.urlpatterns,
     *policy.urlpatterns,
+    *wellbeing.urlpatterns,
 ]
