@@ -356,6 +356,14 @@ def wellbeing_checkins_visible_to(user: User) -> models.QuerySet[WellbeingCheckI
     return qs.none()
 
 
+def outbox_visible_to(user: User) -> models.QuerySet[Notification]:
+    """The organisation's outbox (messages to its members), for the operations page: for its
+    administrators only."""
+    if not _is_member(user) or user.role != Role.ADMIN:
+        return Notification.objects.none()
+    return Notification.objects.filter(recipient__organisation=user.organisation)
+
+
 def users_visible_to(user: User) -> models.QuerySet[User]:
     """Accounts an organisation's admin manages; everyone else sees only themselves."""
     qs = User.objects.all()

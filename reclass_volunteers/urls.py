@@ -54,6 +54,7 @@ urlpatterns = [
     *auth_patterns,
     path("meldingen/", views.notification_list, name="notification_list"),
     *views_reminders.urlpatterns,
+    path("", include("reclass_volunteers.views_operations")),
     path("meldingen/<int:pk>/gelezen/", views.notification_read, name="notification_read"),
     path("meldingen/alles-gelezen/", views.notifications_read_all, name="notifications_read_all"),
     path("meldingen/herinneringen/", views.reminder_emails_set, name="reminder_emails_set"),

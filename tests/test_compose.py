@@ -112,6 +112,12 @@ def test_worker_healthcheck_pings_celery() -> None:
     )
 
 
+def test_worker_and_beat_run_celery() -> None:
+    """The reminder sweeps need both: beat schedules them, the worker runs them."""
+    assert service("worker")["command"][:4] == ["celery", "-A", "reclass_volunteers", "worker"]
+    assert service("beat")["command"][:4] == ["celery", "-A", "reclass_volunteers", "beat"]
+
+
 @pytest.mark.parametrize("name", APP_SERVICES)
 def test_app_services_set_only_variables_that_settings_read(name: str) -> None:
     unknown = sorted(set(environment(name)) - variables_read_by_settings())
