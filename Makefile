@@ -26,6 +26,7 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
+	$(PY) manage.py run_sweeps
 	PORT=$(PORT) PY=$(PY) bash scripts/run-dev.sh
 
 ## Run the whole test suite (against PostgreSQL when DATABASE_URL points there).
@@ -47,14 +48,17 @@ messages: install-dev
 	$(PY) manage.py makemessages --locale nl --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --no-obsolete
 	$(PY) manage.py compilemessages --locale nl --ignore '.venv/*'
 
-## Time suggestions and the waiting-list assignment on 10,000 volunteers and 1,000 clients
-## (PostgreSQL; prints one JSON object). Options: make bench BENCH_ARGS="--runs 20 --keep".
+## Time suggestions and the waiting-list assignment on 10,000 volunteers and 1,000 clients, then
+## one round of the reminder sweeps and a second (steady-state) round on 10,000 volunteers and
+## on 1,000 (PostgreSQL; each prints one JSON object). Options for the matching benchmark:
+## make bench BENCH_ARGS="--runs 20 --keep".
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/reclass_bench
 BENCH_ARGS ?=
 bench: install
 	createdb -h 127.0.0.1 -U postgres reclass_bench 2>/dev/null || true
 	DATABASE_URL=$(BENCH_DATABASE_URL) DJANGO_DEBUG=true $(PY) manage.py migrate --noinput
 	DATABASE_URL=$(BENCH_DATABASE_URL) DJANGO_DEBUG=true $(PY) manage.py bench_matching $(BENCH_ARGS)
+	DATABASE_URL=$(BENCH_DATABASE_URL) DJANGO_DEBUG=true $(PY) manage.py bench_sweeps --compare
 
 clean:
 	rm -rf var/broker var/celerybeat-schedule* var/staticfiles

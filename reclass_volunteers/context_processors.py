@@ -25,14 +25,17 @@ NAVIGATION = [
     (_("Signals"), "supervision:signal_list", {C, P, V, A}),
     (_("Intervision"), "supervision:intervision_mine", {V}),
     (_("My expenses"), "supervision:expense_mine", {V}),
+    (_("How I am doing"), "supervision:wellbeing_mine", {V}),
     (_("My profile"), "volunteers:own_profile", {V}),
 ]
 
 SUPERVISION = [
+    (_("Personal attention"), "volunteers:attention_list", {C, A}),
     (_("Contact reports"), "supervision:report_list", STAFF),
     (_("Discussion points"), "supervision:discussion_list", STAFF),
     (_("Supervision overdue"), "supervision:note_overdue", STAFF),
     (_("Expenses to approve"), "supervision:expense_approval_list", {C, A}),
+    (_("Well-being"), "supervision:wellbeing_list", {C, A}),
     (_("Intervision"), "supervision:intervision_group_list", STAFF),
     (_("Ways of working"), "supervision:practice_list", STAFF),
     (_("Training"), "volunteers:session_list", STAFF),
@@ -46,6 +49,7 @@ MANAGEMENT = [
     (_("Users"), "user_list", {A}),
     (_("Organisation"), "organisation_settings", {A}),
     (_("Audit log"), "audit_list", {A}),
+    (_("Sending and reminders"), "operations", {A}),
 ]
 
 GROUPS = [(_("Supervision"), SUPERVISION), (_("Management"), MANAGEMENT)]

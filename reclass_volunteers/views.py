@@ -74,10 +74,22 @@ def home(request: HttpRequest) -> HttpResponse:
         context["my_matches"] = (
             access.matches_visible_to(user).select_related("client").order_by("-started_on")
         )
-    if user.role in (Role.COORDINATOR, Role.PROFESSIONAL):
+    if user.role in (Role.COORDINATOR, Role.PROFESSIONAL, Role.ADMIN):
+        # The admin's home extends the coordinator's, so it needs the same dashboard.
         from supervision.dashboard import dashboard
 
         context.update(dashboard(user))
+    if user.role in (Role.COORDINATOR, Role.ADMIN):
+        # The admin's home extends the coordinator's, with personal attention and well-being.
+        from supervision.wellbeing import coordinator_summary
+        from volunteers.views.attention import home_attention
+
+        context.update(home_attention(user, request.get_full_path()))
+        context.update(coordinator_summary(user))
+    if user.role == Role.VOLUNTEER:
+        from supervision.wellbeing import volunteer_open_checkin
+
+        context["wellbeing_open_checkin"] = volunteer_open_checkin(user)
     template = f"home/{user.role or 'operations'}.html"
     return render(request, template, context)
 

@@ -312,10 +312,10 @@ PAGE_QUERIES = [
     ("coordinator", "matching:match_list", 11),
     ("professional", "matching:match_list", 11),
     ("admin", "user_list", 11),
-    ("coordinator", "home", 19),
+    ("coordinator", "home", 23),
     ("professional", "home", 16),
-    ("volunteer", "home", 9),
-    ("admin", "home", 13),
+    ("volunteer", "home", 10),
+    ("admin", "home", 25),
 ]
 
 
@@ -524,3 +524,14 @@ def test_the_menu_offers_each_role_its_pages_with_settings_under_management(
     # The policies and administration sit in one dropdown, so the bar fits a laptop screen.
     has_management = role in (Role.COORDINATOR, Role.ADMIN)
     assert ('class="nav-link dropdown-toggle' in nav and "Beheer" in nav) == has_management
+
+
+def test_admin_home_has_the_coordinators_dashboard(world: World) -> None:
+    """The admin's home extends the coordinator's: its signal overview, matches and overdue
+    supervision are filled in, not left empty."""
+    response = client_for(world.admin).get(reverse("home"))
+    assert response.status_code == 200
+    assert "home/admin.html" in [t.name for t in response.templates]
+    for key in ("signals", "match_rows", "overdue_supervision_total", "attention_total"):
+        assert key in response.context, key
+    assert [row.match for row in response.context["match_rows"]] == [world.match]

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from tests import reminders_matrix
+from tests import operations_matrix, reminders_matrix
 from tests.clients import matrix_clients
 from tests.conftest import ROLES, World, client_for
 from tests.matching import (
@@ -27,9 +27,11 @@ from tests.supervision import (
     matrix_guidance,
     matrix_reports,
     matrix_signals,
+    matrix_wellbeing,
 )
 from tests.volunteers import (
     matrix_application,
+    matrix_attention,
     matrix_competencies,
     matrix_groups,
     matrix_pipeline,
@@ -106,7 +108,10 @@ for _area in (
     matrix_reports,
     matrix_expenses,
     matrix_guidance,
+    matrix_wellbeing,
+    matrix_attention,
     reminders_matrix,
+    operations_matrix,
 ):
     MATRIX.update(_area.ROWS)
 

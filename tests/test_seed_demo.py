@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from io import StringIO
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.contrib.auth import SESSION_KEY
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -93,3 +96,41 @@ def test_every_demo_user_can_log_in_with_the_printed_password(db: Any, settings:
         assert response.url == reverse("home")
         assert http.session[SESSION_KEY] == str(User.objects.get(email=email).pk)
         assert http.get(reverse("home")).status_code == 200, email
+
+
+def test_demo_sweeps_send_the_expected_reminders_once(db: Any, settings: Any) -> None:
+    """Issue 6's demo: the first round makes Anna's three moments of personal attention, her
+    intervision reminder, the certificate warning about Gerrit, Anna's overdue supervision and
+    the note about Ruben's silent match; the second round makes nothing. Frozen on a June day,
+    so that the National Volunteer Day (7 December) does not join in."""
+    from reclass_volunteers.sweeps import run_sweeps
+    from volunteers.models import AttentionItem
+
+    settings.DEBUG = True
+    with time_machine.travel(datetime(2026, 6, 15, 10, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))):
+        _seed()
+        first = {run.name: run.sent for run in run_sweeps()}
+        second = {run.name: (run.sent, run.error) for run in run_sweeps()}
+    assert first == {
+        "appreciation_moments": 3,
+        "contact_nudges": 1,
+        "expiry_warnings": 1,
+        "intervision_reminders": 1,
+        "session_reminders": 0,
+        "supervision_overdue": 1,
+        "wellbeing_checkins": 0,
+    }
+    assert set(second.values()) == {(0, "")}
+    assert sorted(AttentionItem.objects.values_list("kind", "volunteer__first_name")) == [
+        ("anniversary", "Anna"),
+        ("birthday", "Anna"),
+        ("match_milestone", "Anna"),
+    ]
+    assert set(
+        Notification.objects.filter(
+            kind__in=("contact.nudge_professional", "supervision.overdue")
+        ).values_list("kind", "recipient__email")
+    ) == {
+        ("contact.nudge_professional", "professional@oost.demo"),
+        ("supervision.overdue", "professional@oost.demo"),
+    }

@@ -110,7 +110,7 @@ def test_coordinators_see_what_waits_for_them(world: World) -> None:
 
 
 @pytest.mark.parametrize("size", [2, 20])
-@pytest.mark.parametrize(("role", "bound"), [("coordinator", 19), ("professional", 16)])
+@pytest.mark.parametrize(("role", "bound"), [("coordinator", 23), ("professional", 16)])
 def test_the_home_page_with_its_dashboard_takes_fixed_queries(
     world: World, size: int, role: str, bound: int, django_assert_max_num_queries: Any
 ) -> None:

@@ -29,6 +29,7 @@ from volunteers.models import (
     Volunteer,
     VolunteerPolicy,
 )
+from volunteers.models.screening import _add_months
 
 DEMO_PASSWORD = "demo-wachtwoord-2026"  # noqa: S105 - printed on purpose, debug only
 
@@ -230,7 +231,8 @@ class Command(BaseCommand):
             organisation=oost,
             client=clients[0],
             status=Match.Status.ACTIVE,
-            started_on=date.today() - timedelta(days=90),
+            # Three months old in four days: a match milestone for personal attention.
+            started_on=_add_months(timezone.localdate() + timedelta(days=4), -3),
             responsible_professional=professional,
             goals="Weer een dagritme; samen de administratie op orde.",
             created_by=users[("oost", Role.COORDINATOR)],
@@ -239,6 +241,7 @@ class Command(BaseCommand):
         courses = self._seed_lifecycle(oost, volunteers, users[("oost", Role.COORDINATOR)])
         self._seed_matching(oost, professional, users[("oost", Role.COORDINATOR)], courses)
         self._seed_supervision(oost, match, professional, users[("oost", Role.COORDINATOR)])
+        self._seed_silent_match(oost, professional, users[("oost", Role.COORDINATOR)])
         outbox.notify(
             kind="demo.welcome",
             recipient=users[("oost", Role.COORDINATOR)],
@@ -317,9 +320,13 @@ class Command(BaseCommand):
         group = IntervisionGroup.objects.create(
             organisation=organisation, name="Intervisie Enschede", facilitator=coordinator
         )
-        members = list(
-            Volunteer.objects.filter(organisation=organisation, status=Volunteer.Status.ACTIVE)[:6]
-        )
+        # Anna (who can log in) and five others: her intervision reminder is due in the demo.
+        members = [
+            anna,
+            *Volunteer.objects.filter(
+                organisation=organisation, status=Volunteer.Status.ACTIVE
+            ).exclude(pk=anna.pk)[:5],
+        ]
         group.members.set(members)
         session = IntervisionSession.objects.create(
             group=group,
@@ -332,8 +339,6 @@ class Command(BaseCommand):
             IntervisionInvitation(session=session, volunteer=member) for member in members
         )
         # One certificate of conduct runs out in 45 days: the expiry warning is due.
-        from volunteers.models.screening import _add_months
-
         renew_years = VolunteerPolicy.for_organisation(organisation).certificate_renew_years
         gerrit = Volunteer.objects.get(organisation=organisation, first_name="Gerrit")
         gerrit.certificates.update(
@@ -348,6 +353,26 @@ class Command(BaseCommand):
             roles=["buddy"],
             activities=["relapse"],
         )
+
+    def _seed_silent_match(
+        self, organisation: Organisation, professional: User, coordinator: User
+    ) -> None:
+        """Ruben (OOST-006, detained in Spain) has had Sanne as his visitor for 60 days, and no
+        contact was reported: the contact sweep tells the responsible professional."""
+        ruben = Client.objects.get(organisation=organisation, code="OOST-006")
+        sanne = Volunteer.objects.get(organisation=organisation, first_name="Sanne")
+        ruben.status = Client.Status.MATCHED
+        ruben.save(update_fields=["status"])
+        silent = Match.objects.create(
+            organisation=organisation,
+            client=ruben,
+            status=Match.Status.ACTIVE,
+            started_on=timezone.localdate() - timedelta(days=60),
+            responsible_professional=professional,
+            goals="Contact houden tijdens de detentie; de terugkeer voorbereiden.",
+            created_by=coordinator,
+        )
+        MatchVolunteer.objects.create(match=silent, volunteer=sanne, is_lead=True)
 
     def _seed_matching(
         self,
@@ -488,7 +513,8 @@ class Command(BaseCommand):
             capacity=8,
         )
         # Days each volunteer has been in their current stage, for the pipeline overview.
-        for volunteer, days in zip(volunteers, (400, 200, 30, 12, 3, 45), strict=True):
+        # Anna (the first) started 362 days ago: her first anniversary is due in three days.
+        for volunteer, days in zip(volunteers, (362, 200, 30, 12, 3, 45), strict=True):
             volunteer.status_changed_at = now - timedelta(days=days)
             volunteer.date_of_birth = date(1960 + days % 40, 5, 17)
             volunteer.availability = ["tue_afternoon", "thu_evening", "sat_morning"]
@@ -536,6 +562,11 @@ class Command(BaseCommand):
                     status=Enrolment.Status.COMPLETED,
                     completed_on=(now - timedelta(days=120)).date(),
                 )
+        # Anna's birthday is the day after tomorrow (born in a leap year, so 29 February works).
+        anna = volunteers[0]
+        birthday = today + timedelta(days=2)
+        anna.date_of_birth = date(1984, birthday.month, birthday.day)
+        anna.save(update_fields=["date_of_birth"])
         return {"basic": basic, "circle": circle, "expert": expert, "basic_past": past}
 
     def _print_logins(self) -> None:
