@@ -39,6 +39,10 @@ def test_the_benchmark_prints_both_rounds_and_leaves_nothing(settings: Any) -> N
     # The second round at the same moment finds everything done: it sends nothing.
     assert (second["sent"], second["skipped"]) == (0, first["sent"])
     assert set(result["sweeps"]) == set(discover())
+    # The seeded data gives every sweep something to do, so no sweep is measured idle.
+    assert {name: s["first"]["sent"] > 0 for name, s in result["sweeps"].items()} == {
+        name: True for name in discover()
+    }
     for figures in result["sweeps"].values():
         for key in ("seconds", "queries", "sent", "skipped"):
             assert figures["first"][key] >= 0 and figures["second"][key] >= 0

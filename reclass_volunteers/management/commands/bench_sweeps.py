@@ -300,7 +300,7 @@ class Command(BaseCommand):
                     volunteer=v,
                     from_status=Volunteer.Status.TRAINING,
                     to_status=Volunteer.Status.ACTIVE,
-                    at=now - timedelta(days=rng.randint(20, 12 * 365)),
+                    at=v.status_changed_at,
                 )
                 for v in working
             ],
@@ -357,6 +357,13 @@ class Command(BaseCommand):
             languages=["Nederlands"],
             willing_sex_offences=rng.random() < 0.3,
             status=status,
+            # Working volunteers started up to twelve years ago: supervision is measured from
+            # then (someone who starts today is not overdue), anniversaries too.
+            status_changed_at=(
+                timezone.now() - timedelta(days=rng.randint(20, 12 * 365))
+                if working
+                else timezone.now()
+            ),
             role=VolunteerRole.BUDDY,
             max_matches=rng.randint(1, 3),
             supervisor=supervisor if working else None,
