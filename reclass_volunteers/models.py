@@ -350,6 +350,9 @@ class Notification(models.Model):
     body = models.TextField(_("message"), blank=True)
     url = models.CharField(_("link"), max_length=500, blank=True)
     show_in_app = models.BooleanField(default=True)
+    # A reminder or appreciation (notify(reminder=True)): its e-mail may wait for the end of the
+    # quiet hours and follows the recipient's opt-out; signals and alerts never are.
+    is_reminder = models.BooleanField(default=False)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 

@@ -92,6 +92,7 @@ def notify(
                 body=body,
                 url=url,
                 show_in_app=show_in_app and recipient is not None,
+                is_reminder=reminder,
                 email_status=(
                     Notification.EmailStatus.PENDING
                     if wants_email

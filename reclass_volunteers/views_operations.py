@@ -35,11 +35,9 @@ SWEEP_HISTORY = 10
 FAILED_SHOWN = 50
 CHART_DAYS = 14
 
-# Kind families for the chart. Signals and their escalations are "signal.*"; reminders and
-# appreciation are recognised by their kind's name, so a sweep added later that follows the
-# naming (…reminder, …expiry, …nudge, …overdue, …checkin, …attention) is counted with them.
+# Families for the chart: signals and their escalations ("signal.*"), reminders and
+# appreciation (as notify(reminder=True) recorded them), and everything else.
 SIGNAL_PREFIX = "signal."
-REMINDER_PATTERN = r"(reminder|expiry|nudge|overdue|check_?in|wellbeing|attention|appreciation)"
 FAMILIES = ("reminders", "signals", "other")
 
 
@@ -143,7 +141,7 @@ def outbox_counts(outbox: models.QuerySet[Notification], *, now: datetime) -> di
 def family_of_kind() -> Case:
     return Case(
         When(kind__startswith=SIGNAL_PREFIX, then=Value("signals")),
-        When(kind__iregex=REMINDER_PATTERN, then=Value("reminders")),
+        When(is_reminder=True, then=Value("reminders")),
         default=Value("other"),
         output_field=models.CharField(),
     )

@@ -340,17 +340,20 @@ def test_sent_per_day_by_family_for_this_organisation_over_14_days(world: World)
     sent = Notification.EmailStatus.SENT
     today = NOON
     rows = [
-        (world.volunteer_user, "training.session_reminder", today),
-        (world.volunteer_user, "intervision.reminder", today),
-        (world.professional, "signal.reported", today),
-        (world.coordinator, "match.proposed", today - timedelta(days=1)),
-        (world.coordinator, "volunteer.certificate_expiry", today - timedelta(days=13)),
+        (world.volunteer_user, "training.session_reminder", True, today),
+        (world.volunteer_user, "intervision.reminder", True, today),
+        (world.professional, "signal.reported", False, today),
+        (world.coordinator, "match.proposed", False, today - timedelta(days=1)),
+        (world.coordinator, "volunteer.certificate_expiry", True, today - timedelta(days=13)),
         # Outside the window, another organisation's, and not sent: not counted.
-        (world.coordinator, "match.ended", today - timedelta(days=14)),
-        (world.outsider, "training.session_reminder", today),
+        (world.coordinator, "match.ended", False, today - timedelta(days=14)),
+        (world.outsider, "training.session_reminder", True, today),
     ]
-    for number, (recipient, kind, at) in enumerate(rows):
-        _message(recipient, number, kind=kind, email_status=sent, sent_at=at)
+    for number, (recipient, kind, reminder, at) in enumerate(rows):
+        _message(recipient, number, kind=kind, is_reminder=reminder, email_status=sent, sent_at=at)
+    # An alert about a person's welfare is not a reminder, whatever its kind is called.
+    welfare_day = today - timedelta(days=2)
+    _message(world.coordinator, 98, kind="wellbeing.low", email_status=sent, sent_at=welfare_day)
     _message(world.coordinator, 99, email_status=Notification.EmailStatus.FAILED)
 
     response = _page(world)
@@ -365,7 +368,8 @@ def test_sent_per_day_by_family_for_this_organisation_over_14_days(world: World)
     }
     assert (days[-2]["other"], days[-2]["total"]) == (1, 1)
     assert (days[0]["reminders"], days[0]["total"]) == (1, 1)
-    assert sum(day["total"] for day in days) == 5
+    assert (days[-3]["reminders"], days[-3]["other"]) == (0, 1)
+    assert sum(day["total"] for day in days) == 6
 
     chart = json.loads(
         re.search(

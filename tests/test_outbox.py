@@ -710,6 +710,8 @@ def test_an_opted_out_volunteer_gets_reminders_in_the_app_only(world: World) -> 
     # Essential messages still go by e-mail.
     essential = _notify(world, recipient=world.volunteer_user)
     assert essential.email_status != Notification.EmailStatus.NONE
+    # Which is which is recorded, for the operations page's chart.
+    assert (held.is_reminder, essential.is_reminder) == (True, False)
 
 
 def test_the_reminder_e_mail_setting_on_the_notifications_page(world: World) -> None:
