@@ -296,6 +296,32 @@ def match_end(
                 % {"date": _long_date(earliest)}
             }
         )
+    record_end(
+        match,
+        client,
+        by=by,
+        ended_on=ended_on,
+        reason=reason,
+        note=note,
+        client_status=client_status,
+    )
+    return match
+
+
+def record_end(
+    match: Match,
+    client: Client,
+    *,
+    by: User,
+    ended_on: date,
+    reason: str,
+    note: str = "",
+    client_status: str = Client.Status.WAITING,
+) -> None:
+    """Record that a live match ended, for every caller that ends one (a coordinator, a
+    volunteer's farewell): the client goes back to `client_status` unless another live match of
+    theirs remains, and the volunteers and the professional are asked for their evaluation.
+    The caller has checked the input and holds the client's and the match's row locks."""
     match.status = S.ENDED
     match.ended_on = ended_on
     match.end_reason = reason
@@ -312,7 +338,6 @@ def match_end(
         client.save(update_fields=["status", "updated_at"])
     audit.record(action="match.end", user=by, obj=match)
     _ask_for_evaluations(match)
-    return match
 
 
 def _ask_for_evaluations(match: Match) -> None:

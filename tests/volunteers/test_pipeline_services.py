@@ -12,8 +12,9 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 
+from clients.models import Client
 from matching.models import Match
-from reclass_volunteers.models import AuditEvent
+from reclass_volunteers.models import AuditEvent, Notification
 from tests.conftest import World
 from tests.factories import ClientFactory, VolunteerFactory, match_with
 from tests.volunteers.factories_pipeline import (
@@ -453,6 +454,14 @@ def test_farewell_ends_live_matches_closes_the_account_and_sets_the_removal_date
         assert match.end_reason == Match.EndReason.VOLUNTEER_STOPPED
     ended_before.refresh_from_db()
     assert ended_before.ended_on == ended_on_before
+    # As when a coordinator ends a match: the clients wait for a new volunteer again, and the
+    # responsible professional is asked to evaluate the match that ran.
+    for match in (world.match, proposed):
+        match.client.refresh_from_db()
+        assert match.client.status == Client.Status.WAITING
+    assert Notification.objects.filter(
+        recipient=world.professional, subject_id=str(world.match.pk), kind__startswith="match."
+    ).exists()
     other.refresh_from_db()
     assert other.status == Match.Status.ACTIVE
     world.volunteer.refresh_from_db()

@@ -434,7 +434,9 @@ def volunteer_farewell(
 ) -> Farewell:
     """Say goodbye: record the exit conversation, end every running match, close the account
     and set the date after which the personal data will be removed."""
+    from clients.models import Client
     from matching.models import Match
+    from matching.services.lifecycle import record_end
 
     volunteer = _lock(volunteer, expected_status)
     if held_on > timezone.localdate():
@@ -453,19 +455,28 @@ def volunteer_farewell(
     )
     farewell.full_clean()
     farewell.save()
-    for match in Match.objects.select_for_update().filter(
-        memberships__volunteer=volunteer, status__in=Match.LIVE_STATUSES
-    ):
+    live = Match.objects.filter(memberships__volunteer=volunteer, status__in=Match.LIVE_STATUSES)
+    # Clients before matches: the order in which matching locks them.
+    clients = {
+        client.pk: client
+        for client in Client.objects.select_for_update()
+        .filter(pk__in=live.values("client_id"))
+        .order_by("pk")
+    }
+    for match in live.select_for_update(of=("self",)).order_by("pk"):
         if match.is_circle and match.memberships.exclude(volunteer=volunteer).exists():
             # A circle goes on without the one who left; the coordinator sees the gap.
             match.memberships.filter(volunteer=volunteer).delete()
             audit.record(action="match.member_left", user=by, obj=match)
             continue
-        match.status = Match.Status.ENDED
-        match.ended_on = max(held_on, match.started_on) if match.started_on else held_on
-        match.end_reason = Match.EndReason.VOLUNTEER_STOPPED
-        match.save(update_fields=["status", "ended_on", "end_reason"])
-        audit.record(action="match.end", user=by, obj=match)
+        # Like a coordinator ending it: the client waits for a new volunteer.
+        record_end(
+            match,
+            clients[match.client_id],
+            by=by,
+            ended_on=max(held_on, match.started_on) if match.started_on else held_on,
+            reason=Match.EndReason.VOLUNTEER_STOPPED,
+        )
     policy = VolunteerPolicy.for_organisation(volunteer.organisation)
     volunteer.personal_data_removal_on = _add_months(
         held_on, policy.retention_months_after_farewell
