@@ -132,9 +132,16 @@ def client_create(*, organisation: Organisation, by: User, details: ClientDetail
 def client_update(*, client: Client, by: User, details: ClientDetails) -> Client:
     locked = Client.objects.select_for_update().get(pk=client.pk)
     _check_details(organisation=locked.organisation, details=details, client=locked)
+    previous_professional_id = locked.responsible_professional_id
     _apply(locked, details, by=by)
     locked.full_clean()
     locked.save()
+    if locked.responsible_professional_id != previous_professional_id:
+        # The client's running matches move along: whoever is responsible for the client ends
+        # and evaluates their matches, and is told when they end.
+        Match.objects.filter(client=locked, status__in=Match.LIVE_STATUSES).update(
+            responsible_professional=locked.responsible_professional
+        )
     audit.record(action="client.update", user=by, obj=locked)
     return locked
 

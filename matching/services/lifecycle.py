@@ -19,7 +19,6 @@ Choices someone would otherwise undo:
 
 from __future__ import annotations
 
-from calendar import monthrange
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
@@ -35,6 +34,9 @@ from reclass_volunteers.dutch_formats import normalise_phone
 from reclass_volunteers.models import Role, User
 from volunteers.models import Volunteer
 
+# The same day some months later, clamped to the month's end (one helper for the project).
+from volunteers.models.screening import _add_months as add_months
+
 S = Match.Status
 MANAGERS = (Role.COORDINATOR, Role.ADMIN)
 NEXT_STATUS: dict[str, str] = {S.PROPOSED: S.INTRODUCTION, S.INTRODUCTION: S.ACTIVE}
@@ -45,13 +47,6 @@ DEFAULT_REVIEW_WEEKS = 12
 # What happens to the client when their last live match ends.
 CLIENT_AFTER_END = (Client.Status.WAITING, Client.Status.CLOSED)
 EVALUABLE = (S.ACTIVE, S.ENDED)
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later; the 31st becomes the month's last day where it is shorter."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, monthrange(year, month)[1]))
 
 
 def planned_end(started_on: date, *, starts_in_prison: bool) -> date:
@@ -288,6 +283,10 @@ def match_end(
     today = timezone.localdate()
     if ended_on > today:
         raise ValidationError({"ended_on": _("The end date cannot be in the future.")})
+    if match.started_on is not None and match.started_on > today:
+        # Planned to start in a few days, called off before then: it never started, so it
+        # ends like a proposal (no evaluations), and any date since it was made will do.
+        match.started_on = None
     earliest = match.started_on or timezone.localdate(match.created_at)
     if ended_on < earliest:
         raise ValidationError(
@@ -327,7 +326,9 @@ def record_end(
     match.end_reason = reason
     match.end_note = note
     _full_clean(match)
-    match.save(update_fields=["status", "ended_on", "end_reason", "end_note", "updated_at"])
+    match.save(
+        update_fields=["status", "started_on", "ended_on", "end_reason", "end_note", "updated_at"]
+    )
     others_live = (
         Match.objects.filter(client=client, status__in=Match.LIVE_STATUSES)
         .exclude(pk=match.pk)

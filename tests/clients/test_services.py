@@ -14,6 +14,7 @@ from clients import services
 from clients.models import Client
 from clients.services import ClientDetails
 from matching.models import ConflictOfInterest, Match, Referral
+from matching.services.lifecycle import can_end
 from reclass_volunteers.models import AuditEvent, Role
 from tests.conftest import World
 from tests.factories import (
@@ -200,6 +201,26 @@ def test_an_inactive_professional_may_stay_on_an_existing_record(world: World) -
         details=replace(ClientDetails.of(world.client), region="Twente"),
     )
     assert client.responsible_professional == world.professional
+
+
+def test_a_new_professional_takes_over_the_clients_running_matches(world: World) -> None:
+    """Whoever is responsible for the client ends and evaluates the matches: not the one
+    who was responsible when the match was made (who no longer sees it)."""
+    successor = UserFactory(organisation=world.org_a, role=Role.PROFESSIONAL)
+    ended = match_with(world.volunteer, world.client, status=Match.Status.ENDED)
+    Match.objects.filter(pk__in=[world.match.pk, ended.pk]).update(
+        responsible_professional=world.professional
+    )
+    services.client_update(
+        client=world.client,
+        by=world.coordinator,
+        details=replace(ClientDetails.of(world.client), responsible_professional=successor),
+    )
+    world.match.refresh_from_db()
+    ended.refresh_from_db()
+    assert world.match.responsible_professional == successor
+    assert ended.responsible_professional == world.professional  # history stays as it was
+    assert can_end(world.match, successor) and not can_end(world.match, world.professional)
 
 
 # --- Close and reopen ------------------------------------------------------------------------

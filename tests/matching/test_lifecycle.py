@@ -267,6 +267,18 @@ def test_the_volunteers_and_the_professional_are_asked_for_their_evaluation(
     assert url == f"/koppelingen/{world.match.pk}/evaluatie/"
 
 
+def test_a_match_planned_to_start_in_a_few_days_can_be_called_off_today(world: World) -> None:
+    """match_advance allows a start up to a week ahead; until then it has not started, so it
+    ends today like a proposal: nobody is asked to evaluate it."""
+    match = match_of(world.org_a, status=S.ACTIVE)
+    Match.objects.filter(pk=match.pk).update(started_on=_today() + timedelta(days=5))
+    match.refresh_from_db()
+    _end(match, world.coordinator, reason=Match.EndReason.CLIENT_STOPPED)
+    match.refresh_from_db()
+    assert (match.status, match.started_on, match.ended_on) == (S.ENDED, None, _today())
+    assert not Notification.objects.filter(kind="match.ended", recipient=world.professional)
+
+
 def test_the_responsible_professional_may_end_a_match(world: World) -> None:
     _end(world.match, world.professional)
     assert Match.objects.get(pk=world.match.pk).status == S.ENDED
