@@ -74,6 +74,14 @@ class UserManager(BaseUserManager["User"]):
         extra.update(is_staff=True, is_superuser=True)
         return self.create_user(email, password, **extra)
 
+    def coordinators_of(self, organisation: Organisation | int) -> models.QuerySet[User]:
+        """The organisation's active coordinators, in a stable order: whom the features tell
+        when something needs the organisation's attention."""
+        organisation_id = organisation if isinstance(organisation, int) else organisation.pk
+        return self.filter(
+            organisation_id=organisation_id, role=Role.COORDINATOR, is_active=True
+        ).order_by("pk")
+
 
 def _new_session_epoch() -> str:
     return secrets.token_hex(16)
@@ -484,10 +492,15 @@ class ReminderPolicy(models.Model):
 
     @classmethod
     def for_organisation(cls, organisation: Organisation) -> ReminderPolicy:
-        """The saved policy, or the defaults (unsaved: reading never writes)."""
-        return cls.objects.filter(organisation=organisation).first() or cls(
-            organisation=organisation
-        )
+        """The saved policy, or the defaults (unsaved: reading never writes).
+
+        Read through the organisation's one-to-one accessor, which keeps the answer (also
+        "none saved") on that Organisation object: a sweep sending a thousand reminders for
+        one organisation asks the database once, not once per message."""
+        try:
+            return organisation.reminder_policy
+        except cls.DoesNotExist:
+            return cls(organisation=organisation)
 
 
 class SweepRun(models.Model):

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.text import Truncator
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from reclass_volunteers.models import Notification
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     from reclass_volunteers.models import Organisation, User
 
 logger = logging.getLogger(__name__)
+
+TITLE_LENGTH = 200  # Notification.title
 
 
 class DeliveryError(Exception):
@@ -60,6 +63,9 @@ def notify(
     the app). Signals and safety messages are never reminders."""
     if (recipient is None) == (not to_email):
         raise ValueError("notify() needs exactly one of recipient and to_email.")
+    # Titles are built from names, courses and dates; a long one is shortened, never refused
+    # (a database error here would stop a whole sweep or a coordinator's action).
+    title = Truncator(title).chars(TITLE_LENGTH)
     key = {
         "kind": kind,
         "recipient_key": recipient_key(recipient=recipient, email=to_email),

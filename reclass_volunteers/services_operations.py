@@ -15,22 +15,16 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from reclass_volunteers import audit, outbox
+from reclass_volunteers import access, audit, outbox
 from reclass_volunteers.models import Notification, User
 
 
-def _require_admin(by: User) -> int:
-    """The administrator's organisation id; anyone else is refused."""
-    if not (by.is_active and by.is_org_admin and by.organisation_id is not None):
+def _failed_visible_to(by: User) -> models.QuerySet[Notification]:
+    """The failed messages of the administrator's organisation (access.outbox_visible_to);
+    anyone else is refused."""
+    if not (by.is_active and by.is_org_admin):
         raise ValidationError(_("Only an administrator of the organisation can do this."))
-    return by.organisation_id
-
-
-def _failed_of_organisation(organisation_id: int) -> models.QuerySet[Notification]:
-    return Notification.objects.filter(
-        email_status=Notification.EmailStatus.FAILED,
-        recipient__organisation_id=organisation_id,
-    )
+    return access.outbox_visible_to(by).filter(email_status=Notification.EmailStatus.FAILED)
 
 
 def _reset(notification_ids: list[int], *, by: User) -> None:
@@ -54,10 +48,11 @@ def _reset(notification_ids: list[int], *, by: User) -> None:
 def notification_retry(*, by: User, notification: Notification) -> Notification:
     """Send one failed e-mail again. Refused when it is no longer failed (someone else already
     retried it, or it was sent meanwhile): what the administrator saw has changed."""
-    organisation_id = _require_admin(by)
+    _failed_visible_to(by)  # refuses anyone but an administrator
     locked = (
-        Notification.objects.select_for_update(of=("self",))
-        .filter(pk=notification.pk, recipient__organisation_id=organisation_id)
+        access.outbox_visible_to(by)
+        .select_for_update(of=("self",))
+        .filter(pk=notification.pk)
         .first()
     )
     if locked is None:
@@ -77,9 +72,8 @@ def notifications_retry_failed(*, by: User) -> int:
 
     The rows are locked first, so two administrators clicking at once retry each message
     once: the second finds nothing failed any more and retries 0."""
-    organisation_id = _require_admin(by)
     ids = list(
-        _failed_of_organisation(organisation_id)
+        _failed_visible_to(by)
         .select_for_update(of=("self",))
         .order_by("pk")
         .values_list("pk", flat=True)

@@ -19,7 +19,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from matching.models import Match, MatchVolunteer
-from reclass_volunteers.models import Organisation, Role, User
+from reclass_volunteers.models import Organisation, User
 from reclass_volunteers.sweeps import SweepResult, sweep
 from supervision.services.guidance import overdue_supervision
 from volunteers.models import Volunteer
@@ -43,11 +43,7 @@ class _Coordinators:
 
     def all(self) -> list[User]:
         if self._users is None:
-            self._users = list(
-                User.objects.filter(
-                    organisation=self.organisation, role=Role.COORDINATOR, is_active=True
-                ).order_by("pk")
-            )
+            self._users = list(User.objects.coordinators_of(self.organisation))
         return self._users
 
 

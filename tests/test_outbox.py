@@ -701,6 +701,17 @@ def test_a_reminder_by_day_and_a_signal_at_night_go_at_once(world: World) -> Non
     assert len(mail.outbox) == 2
 
 
+def test_a_title_too_long_for_its_column_is_shortened_not_refused(world: World) -> None:
+    """Titles are built from names and course names; one long name must not fail a sweep."""
+    notification, created = outbox.notify(
+        kind="training.expiry", recipient=world.coordinator, title="Training " + "x" * 400
+    )
+    notification.refresh_from_db()
+    assert created
+    assert len(notification.title) == 200
+    assert notification.title.startswith("Training xxx") and notification.title.endswith("…")
+
+
 def test_an_opted_out_volunteer_gets_reminders_in_the_app_only(world: World) -> None:
     world.volunteer_user.reminders_opt_out = True
     world.volunteer_user.save()

@@ -19,7 +19,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from reclass_volunteers import outbox
-from reclass_volunteers.models import Notification, Organisation, ReminderPolicy, Role, User
+from reclass_volunteers.models import Notification, Organisation, ReminderPolicy, User
 from reclass_volunteers.sweeps import SweepResult, sweep
 from volunteers.models import Certificate, Enrolment, Volunteer, VolunteerPolicy
 from volunteers.models.screening import _add_months
@@ -227,11 +227,7 @@ def expiry_warnings(now: datetime) -> SweepResult:
         completions = _latest_completions(organisation)
         if not certificates and not completions:
             continue
-        coordinators = list(
-            User.objects.filter(
-                organisation=organisation, role=Role.COORDINATOR, is_active=True
-            ).order_by("pk")
-        )
+        coordinators = list(User.objects.coordinators_of(organisation))
         volunteer_policy = VolunteerPolicy.for_organisation(organisation)
 
         sender = Sender(result, kind=CERTIFICATE_KIND, subjects=certificates)

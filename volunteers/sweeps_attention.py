@@ -34,6 +34,7 @@ from reclass_volunteers.sweeps import SweepResult, sweep
 from supervision.models import ContactReport
 from volunteers.models import AttentionItem, Volunteer
 from volunteers.models.screening import _add_months
+from volunteers.services.attention import with_first_name
 from volunteers.sweeps import WORKING, policy_of, reminder_policies
 
 Kind = AttentionItem.Kind
@@ -200,9 +201,7 @@ def _volunteer_days(volunteer: Volunteer, today: date, horizon: date) -> list[Mo
                     occasion=str(year),
                     due_on=day,
                     title=_("National Volunteer Day: %(name)s") % {"name": volunteer.full_name},
-                    suggested_message=volunteer_day_message().replace(
-                        "{first_name}", volunteer.first_name
-                    ),
+                    suggested_message=with_first_name(volunteer_day_message(), volunteer),
                 )
             )
     return moments

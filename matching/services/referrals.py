@@ -207,11 +207,7 @@ def _url(referral: Referral) -> str:
 
 
 def _partner_recipients(referral: Referral) -> list[User]:
-    return list(
-        User.objects.filter(
-            organisation_id=referral.partner_id, role=Role.COORDINATOR, is_active=True
-        ).order_by("pk")
-    )
+    return list(User.objects.coordinators_of(referral.partner_id))
 
 
 def _sender_recipients(referral: Referral) -> list[User]:

@@ -218,9 +218,7 @@ def expense_submit(
 
 
 def _tell_approvers(expense: Expense, *, by: User) -> None:
-    approvers = User.objects.filter(
-        organisation=expense.volunteer.organisation_id, role=Role.COORDINATOR, is_active=True
-    )
+    approvers = User.objects.coordinators_of(expense.volunteer.organisation_id)
     url = reverse("supervision:expense_approval_list")
     for approver in approvers:
         outbox.notify(

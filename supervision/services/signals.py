@@ -194,12 +194,7 @@ def signal_acknowledge(*, signal: RelapseSignal, by: User, action_taken: str) ->
 
 
 def _escalation_recipients(signal: RelapseSignal) -> list[User]:
-    recipients = {
-        user.pk: user
-        for user in User.objects.filter(
-            organisation_id=signal.organisation_id, role=Role.COORDINATOR, is_active=True
-        ).order_by("pk")
-    }
+    recipients = {user.pk: user for user in User.objects.coordinators_of(signal.organisation_id)}
     lead = signal.professional.team_lead
     if lead is not None and lead.is_active and lead.organisation_id == signal.organisation_id:
         recipients.setdefault(lead.pk, lead)

@@ -108,9 +108,7 @@ def wellbeing_answer(
 def _alert(checkin: WellbeingCheckIn) -> int:
     """Tell every active coordinator; returns how many were told. The message names nobody
     and gives no scores: e-mail leaves the system, the page behind the link is scoped."""
-    coordinators = User.objects.filter(
-        organisation_id=checkin.organisation_id, role=Role.COORDINATOR, is_active=True
-    ).order_by("pk")
+    coordinators = User.objects.coordinators_of(checkin.organisation_id)
     told = 0
     for coordinator in coordinators:
         outbox.notify(

@@ -35,7 +35,7 @@ from supervision.forms_wellbeing import (
 from supervision.models import SupervisionPolicy, WellbeingCheckIn
 from supervision.models.wellbeing import ANSWERS
 from supervision.services import wellbeing as service
-from supervision.wellbeing import is_low, needs_follow_up, volunteer_open_checkin
+from supervision.wellbeing import needs_follow_up, volunteer_open_checkin
 
 PAGE_SIZE = 25
 HISTORY = 12
@@ -76,10 +76,8 @@ def _own(user: User) -> QuerySet[WellbeingCheckIn]:
 
 def _whom_to_call(user: User, checkin: WellbeingCheckIn) -> dict[str, Any]:
     """The coordinators with a phone number, the volunteer's supervisor, the emergency number."""
-    coordinators = User.objects.filter(
-        organisation_id=checkin.organisation_id, role=Role.COORDINATOR, is_active=True
-    ).exclude(phone="")
-    contacts = [{"name": c.full_name, "phone": c.phone} for c in coordinators.order_by("pk")]
+    coordinators = User.objects.coordinators_of(checkin.organisation_id).exclude(phone="")
+    contacts = [{"name": c.full_name, "phone": c.phone} for c in coordinators]
     supervisor = checkin.volunteer.supervisor
     if supervisor is not None and supervisor.is_active and supervisor.phone:
         contacts.append({"name": supervisor.full_name, "phone": supervisor.phone})
@@ -170,7 +168,6 @@ def wellbeing_list(request: HttpRequest) -> HttpResponse:
         waiting=Case(
             When(needs_follow_up(), then=Value(0)), default=Value(1), output_field=IntegerField()
         ),
-        low=Case(When(is_low(), then=Value(1)), default=Value(0), output_field=IntegerField()),
     ).order_by("waiting", "-due_on", "-pk")
     page = Paginator(qs.select_related("volunteer", "followed_up_by"), PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -259,6 +256,7 @@ def wellbeing_trend(request: HttpRequest, pk: int) -> HttpResponse:
     checkins = list(
         access.wellbeing_checkins_visible_to(user)
         .filter(volunteer=volunteer)
+        .select_related("followed_up_by")
         .order_by("-due_on", "-pk")[:TREND]
     )
     checkins.reverse()

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from reclass_volunteers.models import AuditEvent, Role
@@ -307,6 +307,25 @@ def test_the_trend_has_chart_data_and_the_same_figures_in_a_table(world: World) 
     assert AuditEvent.objects.filter(
         action="wellbeing.trend_read", actor=world.coordinator, object_id=str(world.volunteer.pk)
     ).exists()
+
+
+@pytest.mark.parametrize("size", [2, 10])
+def test_the_trend_takes_fixed_queries_with_followed_up_answers(
+    world: World, size: int, django_assert_max_num_queries: Any
+) -> None:
+    for week in range(size):
+        answered_for(
+            world.volunteer,
+            due_on=date(2025, 1, 6) + timedelta(weeks=week),
+            followed_up_by=world.coordinator,
+            followed_up_at=timezone.now(),
+            follow_up_note="Gebeld",
+        )
+    url = reverse("supervision:wellbeing_trend", kwargs={"pk": world.volunteer.pk})
+    http = client_for(world.coordinator)
+    with django_assert_max_num_queries(12):
+        response = http.get(url)
+    assert response.content.decode().count(world.coordinator.full_name) >= size
 
 
 def test_the_trend_without_answers_has_no_chart(world: World) -> None:

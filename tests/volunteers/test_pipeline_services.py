@@ -569,7 +569,13 @@ def test_matching_settings_are_saved_and_audited(world: World) -> None:
 
 
 @pytest.mark.parametrize(
-    ("max_matches", "country", "field"), [(11, "", "max_matches"), (1, "E5", "abroad_country")]
+    ("max_matches", "country", "field"),
+    [
+        (11, "", "max_matches"),
+        (1, "E5", "abroad_country"),
+        (1, "ÉS", "abroad_country"),  # letters, but not an ISO code
+        (1, "Ωx", "abroad_country"),
+    ],
 )
 def test_matching_settings_refuse_bad_input_and_change_nothing(
     world: World, max_matches: int, country: str, field: str

@@ -11,6 +11,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from reclass_volunteers.models import Notification, ReminderPolicy, Role
 from tests.conftest import World
@@ -165,6 +167,19 @@ def test_session_queries_do_not_grow_per_volunteer(
     with django_assert_max_num_queries(6):
         again = session_reminders(START - DAY + timedelta(minutes=5))
     assert (again.sent, again.skipped) == (0, size)
+
+
+def test_a_first_run_reads_the_reminder_policy_once_not_per_message(world: World) -> None:
+    """Every new reminder checks the quiet hours; the organisation's policy is read once."""
+    for i, volunteer in enumerate(_volunteers(world, 12)):
+        EnrolmentFactory(
+            session=_session(world, START + i * timedelta(hours=1)), volunteer=volunteer
+        )
+    with CaptureQueriesContext(connection) as queries:
+        assert session_reminders(START - DAY).sent == 12
+    policy_reads = [q for q in queries.captured_queries if "reminderpolicy" in q["sql"]]
+    # reminder_policies() once, and each organisation's own accessor once.
+    assert len(policy_reads) <= 3, [q["sql"] for q in policy_reads]
 
 
 # --- Expiry warnings -------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from reclass_volunteers import audit, outbox
 from reclass_volunteers.models import Role, User
-from volunteers.models import AttentionItem
+from volunteers.models import AttentionItem, Volunteer
 
 KIND = "appreciation.message"
 Status = AttentionItem.Status
@@ -131,8 +131,13 @@ class SentToMany:
     without_account: list[AttentionItem] = field(default_factory=list)
 
 
+def with_first_name(message: str, volunteer: Volunteer) -> str:
+    """`message` with FIRST_NAME replaced by the volunteer's first name."""
+    return message.replace(FIRST_NAME, volunteer.first_name)
+
+
 def personalise(message: str, item: AttentionItem) -> str:
-    return message.replace(FIRST_NAME, item.volunteer.first_name)
+    return with_first_name(message, item.volunteer)
 
 
 @transaction.atomic

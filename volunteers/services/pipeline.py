@@ -101,9 +101,7 @@ def _move(*, volunteer: Volunteer, to: str, by: User | None, reason: str = "") -
 
 
 def _coordinators(organisation: Organisation) -> list[User]:
-    return list(
-        User.objects.filter(organisation=organisation, role=Role.COORDINATOR, is_active=True)
-    )
+    return list(User.objects.coordinators_of(organisation))
 
 
 # --- Application -----------------------------------------------------------------------------
@@ -532,7 +530,9 @@ def volunteer_matching_set(
     volunteer = _lock(volunteer, None)
     _refuse_if_left(volunteer)
     abroad_country = abroad_country.strip().upper()
-    if abroad_country and not (len(abroad_country) == 2 and abroad_country.isalpha()):
+    if abroad_country and not (
+        len(abroad_country) == 2 and abroad_country.isascii() and abroad_country.isalpha()
+    ):
         raise ValidationError({"abroad_country": _("Enter a two-letter country code, e.g. ES.")})
     volunteer.max_matches = max_matches
     volunteer.willing_sex_offences = willing_sex_offences
