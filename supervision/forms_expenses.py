@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from matching.models import Match
 from supervision import uploads
+from supervision.forms_reports import MatchChoiceField
 from supervision.models import Expense
 from supervision.services.expenses import month_start
 from volunteers.models import Volunteer
@@ -37,12 +38,6 @@ def money_field(label: Any, *, max_digits: int, required: bool = True) -> forms.
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
         error_messages={"min_value": _("Enter an amount of 0 or more.")},
     )
-
-
-class MatchChoiceField(forms.ModelChoiceField[Match]):
-    def label_from_instance(self, obj: Match) -> str:
-        # Volunteers know their client by first name; the code means nothing to them.
-        return obj.client.first_name or str(obj.client)
 
 
 class ExpenseForm(forms.Form):
@@ -81,7 +76,8 @@ class ExpenseForm(forms.Form):
     receipt = forms.FileField(
         label=_("Receipt (optional)"),
         required=False,
-        widget=forms.FileInput(attrs={"accept": "image/*,application/pdf"}),
+        # The browser offers what the server accepts (uploads checks the content again).
+        widget=forms.FileInput(attrs={"accept": uploads.ACCEPT}),
     )
 
     def __init__(self, *args: Any, matches: QuerySet[Match], km_rate: Decimal, **kwargs: Any):

@@ -82,9 +82,11 @@ class AnswerForm(forms.Form):
 
 
 class MatchChoiceField(forms.ModelChoiceField[Match]):
+    """A volunteer's choice of one of their matches: they know their client by first name
+    only (the code means nothing to them); every volunteer form uses this field."""
+
     def label_from_instance(self, obj: Match) -> str:
-        # Volunteers see their client's first name only.
-        return obj.client.first_name
+        return obj.client.first_name or str(obj.client)
 
 
 class DiscussionPointForm(forms.Form):

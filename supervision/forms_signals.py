@@ -13,16 +13,10 @@ from django.utils.translation import gettext_lazy as _
 
 from matching.models import Match
 from reclass_volunteers.models import User
+from supervision.forms_reports import MatchChoiceField
 from supervision.models import Severity, SignalCategory
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
-
-
-class MatchChoiceField(forms.ModelChoiceField[Match]):
-    """A volunteer sees the client's first name only."""
-
-    def label_from_instance(self, obj: Match) -> str:
-        return obj.client.first_name
 
 
 class SignalReportForm(forms.Form):

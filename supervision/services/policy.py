@@ -8,6 +8,7 @@ serialised on the organisation's row, so two coordinators saving at once never b
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from itertools import pairwise
@@ -21,6 +22,8 @@ from reclass_volunteers import audit
 from reclass_volunteers.models import Organisation, Role, User
 from supervision.models import AllowanceLimit, Severity, SupervisionPolicy
 from supervision.models.policy import MINUTES_PER_DAY
+
+EMERGENCY_NUMBER = re.compile(r"\+?[0-9][0-9 -]{1,18}")
 
 POLICY_EDITORS = (Role.COORDINATOR, Role.ADMIN)
 DEADLINE_MIN = 5
@@ -169,6 +172,11 @@ def policy_update(
     emergency_number = emergency_number.strip()
     if not emergency_number:
         errors["emergency_number"] = [_("Enter the emergency number volunteers must call.")]
+    elif not EMERGENCY_NUMBER.fullmatch(emergency_number):
+        # It becomes a call button in the acute-signal advice: text there would be a dead link.
+        errors["emergency_number"] = [
+            _("Enter a telephone number: digits, with spaces or dashes if you like, e.g. 112.")
+        ]
     _check_money(
         expense_item_limit=expense_item_limit,
         expense_month_limit=expense_month_limit,

@@ -83,6 +83,13 @@ def contact_report_create(
     _same_organisation(volunteer.organisation_id, match.organisation_id)
     _active_member(volunteer=volunteer, match=match)
     _not_in_future(happened_on, "happened_on")
+    if match.started_on is not None and happened_on < match.started_on:
+        raise ValidationError(
+            {
+                "happened_on": _("The match started on %(date)s: enter a date from then on.")
+                % {"date": formats.date_format(match.started_on, "j F Y")}
+            }
+        )
     chosen = list(dict.fromkeys(activities))
     unknown = [value for value in chosen if value not in ActivityType.values]
     if unknown:
@@ -241,11 +248,7 @@ def discussion_recipients(volunteer: Volunteer) -> list[User]:
     supervisor = volunteer.supervisor
     if supervisor is not None and supervisor.is_active:
         return [supervisor]
-    return list(
-        User.objects.filter(
-            organisation_id=volunteer.organisation_id, role=Role.COORDINATOR, is_active=True
-        )
-    )
+    return list(User.objects.coordinators_of(volunteer.organisation_id))
 
 
 @transaction.atomic
@@ -283,15 +286,21 @@ def discussion_point_create(
     return point
 
 
+def may_address(user: User, point: DiscussionPoint) -> bool:
+    """The volunteer's supervisor or a coordinator of the organisation (the page offers the
+    form on the same rule as the service checks)."""
+    volunteer = point.volunteer
+    return user.organisation_id == volunteer.organisation_id and (
+        user.role == Role.COORDINATOR
+        or (user.role == Role.PROFESSIONAL and volunteer.supervisor_id == user.pk)
+    )
+
+
 @transaction.atomic
 def discussion_address(*, point: DiscussionPoint, by: User, response: str) -> DiscussionPoint:
     """Record the response and close the point, once."""
     volunteer = point.volunteer
-    allowed = by.organisation_id == volunteer.organisation_id and (
-        by.role == Role.COORDINATOR
-        or (by.role == Role.PROFESSIONAL and volunteer.supervisor_id == by.pk)
-    )
-    if not allowed:
+    if not may_address(by, point):
         raise ValidationError(_("Only the volunteer's supervisor or a coordinator can do this."))
     locked = DiscussionPoint.objects.select_for_update().get(pk=point.pk)
     if locked.addressed_at is not None:

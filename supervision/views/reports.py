@@ -191,17 +191,10 @@ def _point_qs(user: User) -> QuerySet[DiscussionPoint]:
     )
 
 
-def _may_address(user: User, point: DiscussionPoint) -> bool:
-    return point.addressed_at is None and (
-        user.role == Role.COORDINATOR
-        or (user.role == Role.PROFESSIONAL and point.volunteer.supervisor_id == user.pk)
-    )
-
-
 def _render_point(
     request: HttpRequest, point: DiscussionPoint, form: DiscussionAddressForm | None = None
 ) -> HttpResponse:
-    may_address = _may_address(_user(request), point)
+    may_address = point.addressed_at is None and service.may_address(_user(request), point)
     return render(
         request,
         "supervision/discussion_detail.html",

@@ -59,6 +59,8 @@ def test_the_form_offers_only_the_volunteers_active_matches(world: World) -> Non
     assert world.client.first_name in html
     assert world.client.last_name not in html
     assert 'enctype="multipart/form-data"' in html
+    # The file picker offers exactly the kinds the server accepts, HEIC photos included.
+    assert 'accept="image/jpeg,image/png,image/heic,application/pdf,.jpg,.png,.heic,.pdf"' in html
 
 
 def test_a_volunteer_claims_with_a_receipt(world: World, private_media: Path) -> None:

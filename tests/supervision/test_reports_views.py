@@ -106,6 +106,17 @@ def test_a_future_date_gets_a_clear_message(world: World) -> None:
     assert not ContactReport.objects.exists()
 
 
+def test_a_contact_before_the_match_started_is_refused(world: World) -> None:
+    started = world.match.started_on
+    assert started is not None
+    before = (started - timedelta(days=1)).isoformat()
+    response = client_for(world.volunteer_user).post(_create_url(world), _data(happened_on=before))
+    assert response.status_code == 200
+    [message] = response.context["form"].errors["happened_on"]
+    assert message.startswith("De koppeling begon op")
+    assert not ContactReport.objects.exists()
+
+
 def test_a_report_for_another_volunteers_client_is_not_found(world: World) -> None:
     other = VolunteerFactory(organisation=world.org_a)
     their_match = match_with(other, ClientFactory(organisation=world.org_a))

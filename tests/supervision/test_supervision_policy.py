@@ -124,6 +124,8 @@ def test_a_coordinator_saves_the_policy(world: World) -> None:
         ({"allowance_hourly_rate": "5,61"}, "allowance_hourly_rate", ["5,60"]),
         ({"allowance_hourly_rate": "0"}, "allowance_hourly_rate", []),
         ({"emergency_number": "  "}, "emergency_number", []),
+        ({"emergency_number": "bel Piet"}, "emergency_number", ["112"]),
+        ({"emergency_number": "112 of 113"}, "emergency_number", []),
         ({"expense_month_limit": "veel"}, "expense_month_limit", []),
     ],
 )
